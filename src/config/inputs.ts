@@ -1,0 +1,50 @@
+/**
+ * The catalogue of inputs. One list serves the action (kebab-case inputs), the
+ * CLI (the same names as --flags) and the config file (the same keys); a test
+ * keeps action.yml and the README in step with it.
+ */
+export interface InputSpec {
+  name: string
+  description: string
+  default?: string
+  /** 'list' values are comma or newline separated strings, or YAML lists in the config file. */
+  kind: 'string' | 'list' | 'boolean' | 'number'
+  /** Only meaningful to the CLI or only to the action. */
+  only?: 'cli' | 'action'
+}
+
+export const INPUTS: readonly InputSpec[] = [
+  { name: 'mode', kind: 'string', default: 'audit', description: "What to do: 'audit' (read-only), 'plan' (audit, then write the additive changes that would fix drift), or 'apply' (make those changes and audit again)." },
+  { name: 'config', kind: 'string', default: '.github/cargo-redshift-guard.yml', description: 'Config file holding any of these inputs as YAML keys. A missing file at the default path is ignored; inputs given directly win over the file.' },
+  { name: 'cargo-role-arn', kind: 'string', description: "ARN of the role Cargo created for your workspace (arn:aws:iam::<account>:role/<name>). The cross-account policy must allow sts:AssumeRole on it." },
+  { name: 'cargo-ips', kind: 'list', description: "Cargo's public IP addresses or CIDR blocks, comma or newline separated. A single address means /32 (IPv4) or /128 (IPv6)." },
+  { name: 'region', kind: 'string', description: 'AWS region of the Redshift workgroup or cluster. Defaults to AWS_REGION / AWS_DEFAULT_REGION.' },
+  { name: 'workgroup', kind: 'string', description: 'Redshift Serverless workgroup name. Give this or cluster-identifier.' },
+  { name: 'cluster-identifier', kind: 'string', description: 'Provisioned Redshift cluster identifier. Give this or workgroup.' },
+  { name: 'role-name', kind: 'string', description: 'Name of the IAM role associated with Redshift for Cargo (the guide lets you choose it).' },
+  { name: 'policy-name', kind: 'string', description: "Name of the customer-managed cross-account policy. When empty, it is found among the role's attached customer-managed policies." },
+  { name: 'lambda-user', kind: 'string', default: 'cargo_lambda', description: 'Name of the IAM user whose access key Cargo uses to manage Lambda functions.' },
+  { name: 'lambda-user-policy-arns', kind: 'list', description: 'Managed policy ARNs accepted instead of AWSLambda_FullAccess for the Lambda user (a narrower equivalent). Empty means AWSLambda_FullAccess.' },
+  { name: 'access-key-max-age-days', kind: 'number', default: '365', description: "Warn when the Lambda user's newest active access key is older than this many days." },
+  { name: 'database', kind: 'string', default: 'cargo_db', description: 'The database dedicated to Cargo.' },
+  { name: 'db-user', kind: 'string', default: 'cargo_user', description: 'The Redshift user Cargo signs in as.' },
+  { name: 'function-role', kind: 'string', default: 'cargo_create_replace_function', description: 'The Redshift role that holds CREATE OR REPLACE FUNCTION and is granted to the Cargo user.' },
+  { name: 'source-schemas', kind: 'list', description: 'Schemas Cargo reads, as database.schema, comma or newline separated (they may live in other databases).' },
+  { name: 'data-api-database', kind: 'string', description: "Database the Data API connects to for account-wide SQL checks. Defaults to the namespace's or cluster's database, else 'dev'." },
+  { name: 'data-api-secret-arn', kind: 'string', description: 'Secrets Manager secret the Data API signs in with. Without it: IAM credentials for a workgroup, or data-api-db-user for a cluster.' },
+  { name: 'data-api-db-user', kind: 'string', description: 'Database user for Data API temporary credentials on a provisioned cluster (redshift:GetClusterCredentials).' },
+  { name: 'rules', kind: 'list', description: 'Extra rule-set files (YAML or JSON) laid over the built-in rule set: a rule with a known id overrides it, a new id adds a rule.' },
+  { name: 'disable-rules', kind: 'list', description: 'Rule ids not to evaluate (they are reported as skipped).' },
+  { name: 'waivers', kind: 'string', description: 'YAML or JSON file of waivers: rule id, optional resource, reason and expires (YYYY-MM-DD). An expired waiver no longer mutes.' },
+  { name: 'fail-on', kind: 'string', default: 'error', description: "Lowest severity of a failing rule that fails the step: 'error', 'warning', 'notice', or 'none' to never fail on drift. Rules that could not be checked fail the step unless fail-on-error is false." },
+  { name: 'fail-on-error', kind: 'boolean', default: 'true', description: 'Whether a rule that could not be checked (verdict error) fails the step.' },
+  { name: 'state-file', kind: 'string', description: 'Judge this saved account state (JSON) instead of reading AWS.' },
+  { name: 'save-state', kind: 'string', description: 'Write the collected account state to this file (it holds no secret).' },
+  { name: 'report-path', kind: 'string', default: 'cargo-redshift-guard-report.json', description: 'Where to write the JSON report.' },
+  { name: 'timeout', kind: 'number', default: '300', description: 'Overall time limit for reading AWS, in seconds; what is not read by then is reported as error.' },
+  { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' }
+]
+
+export function inputSpec(name: string): InputSpec | undefined {
+  return INPUTS.find((i) => i.name === name)
+}

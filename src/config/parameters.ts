@@ -1,0 +1,347 @@
+import ipaddr from 'ipaddr.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
+import { INPUTS, inputSpec } from './inputs.js'
+
+export type Severity = 'error' | 'warning' | 'notice'
+export type FailOn = Severity | 'none'
+export type Mode = 'audit' | 'plan' | 'apply'
+
+export interface SourceSchema {
+  database: string
+  schema: string
+}
+
+/** Validated parameters: what the rules are judged against and what the collectors look up. */
+export interface Parameters {
+  mode: Mode
+  cargoRoleArn?: string
+  cargoIps: string[]
+  region?: string
+  workgroup?: string
+  clusterIdentifier?: string
+  roleName?: string
+  policyName?: string
+  lambdaUser: string
+  lambdaUserPolicyArns: string[]
+  accessKeyMaxAgeDays: number
+  database: string
+  dbUser: string
+  functionRole: string
+  sourceSchemas: SourceSchema[]
+  dataApiDatabase?: string
+  dataApiSecretArn?: string
+  dataApiDbUser?: string
+  rules: string[]
+  disableRules: string[]
+  waivers?: string
+  failOn: FailOn
+  failOnError: boolean
+  stateFile?: string
+  saveState?: string
+  reportPath: string
+  timeoutSeconds: number
+  maxConcurrency: number
+}
+
+/** A raw value with where it came from, so errors can name the place. */
+export interface RawValue {
+  value: unknown
+  where: ConfigLocation
+}
+export type RawInputs = Record<string, RawValue>
+
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\x21-\x7e]{1,510}\/)?[\w+=,.@-]{1,64}$/
+const SECRET_ARN = /^arn:(aws|aws-cn|aws-us-gov):secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]{1,512}$/
+const MANAGED_POLICY_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(aws|\d{12}):policy\/(?:[\x21-\x7e]{0,510}\/)?[\w+=,.@-]{1,128}$/
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/
+const IAM_ROLE_OR_USER_NAME = /^[\w+=,.@-]{1,64}$/
+const IAM_POLICY_NAME = /^[\w+=,.@-]{1,128}$/
+/** Serverless workgroup: 3-64 of a-z, 0-9 and hyphen. */
+const WORKGROUP = /^[a-z0-9-]{3,64}$/
+/** Cluster identifier: starts with a letter, lower case, no double or trailing hyphen. */
+const CLUSTER_ID = /^(?!.*--)[a-z][a-z0-9-]{0,62}(?<!-)$/
+/**
+ * Redshift standard identifiers, ASCII only: we refuse quoted and non-ASCII names so that
+ * every name reaches SQL in one unambiguous spelling (no homoglyphs, nothing to inject).
+ */
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_$]{0,126}$/
+
+function describe(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  return text.length > 80 ? `'${text.slice(0, 77)}...'` : `'${text}'`
+}
+
+class ParameterReader {
+  readonly problems: ConfigProblem[] = []
+  constructor(private readonly raw: RawInputs) {}
+
+  private where(name: string): ConfigLocation {
+    return this.raw[name]?.where ?? { input: name }
+  }
+
+  problem(name: string, message: string): void {
+    this.problems.push({ where: this.where(name), message })
+  }
+
+  /** The trimmed string value, or the default, or undefined when empty. */
+  string(name: string): string | undefined {
+    const raw = this.raw[name]
+    let value: unknown = raw?.value
+    if (value === undefined || value === null || value === '') value = inputSpec(name)?.default
+    if (value === undefined) return undefined
+    if (typeof value === 'number' || typeof value === 'boolean') value = String(value)
+    if (typeof value !== 'string') {
+      this.problem(name, `expected a string, got ${describe(value)}`)
+      return undefined
+    }
+    const text = value.trim()
+    if (text.length > 4096) {
+      this.problem(name, `value is ${text.length} characters long; at most 4096 are accepted`)
+      return undefined
+    }
+    return text === '' ? undefined : text
+  }
+
+  list(name: string): string[] {
+    const raw = this.raw[name]?.value ?? inputSpec(name)?.default
+    if (raw === undefined || raw === null) return []
+    let items: unknown[]
+    if (Array.isArray(raw)) items = raw
+    else if (typeof raw === 'string') items = raw.split(/[\n,]/)
+    else {
+      this.problem(name, `expected a list or a comma separated string, got ${describe(raw)}`)
+      return []
+    }
+    const out: string[] = []
+    for (const item of items) {
+      if (typeof item !== 'string') {
+        this.problem(name, `list items must be strings, got ${describe(item)}`)
+        continue
+      }
+      const text = item.trim()
+      if (text !== '') out.push(text)
+    }
+    if (out.length > 200) this.problem(name, `has ${out.length} items; at most 200 are accepted`)
+    return out
+  }
+
+  matching(name: string, pattern: RegExp, what: string): string | undefined {
+    const value = this.string(name)
+    if (value !== undefined && !pattern.test(value)) {
+      this.problem(name, `${describe(value)} is not ${what}`)
+      return undefined
+    }
+    return value
+  }
+
+  sqlIdentifier(name: string): string {
+    const value = this.string(name)
+    if (value === undefined) {
+      this.problem(name, 'must not be empty')
+      return ''
+    }
+    return checkSqlIdentifier(value, (m) => this.problem(name, m)) ?? ''
+  }
+
+  number(name: string, min: number, max: number): number {
+    const text = this.string(name) ?? '0'
+    const n = Number(text)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problem(name, `${describe(text)} is not a whole number from ${min} to ${max}`)
+      return min
+    }
+    return n
+  }
+
+  boolean(name: string): boolean {
+    const text = (this.string(name) ?? 'false').toLowerCase()
+    if (['true', 'yes', '1', 'on'].includes(text)) return true
+    if (['false', 'no', '0', 'off'].includes(text)) return false
+    this.problem(name, `${describe(text)} is not true or false`)
+    return false
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = (this.string(name) ?? allowed[0]) as T
+    if (!allowed.includes(value)) {
+      this.problem(name, `${describe(value)} is not one of ${allowed.join(', ')}`)
+      return allowed[0] as T
+    }
+    return value
+  }
+}
+
+/** Checks a SQL identifier; returns it folded to lower case (as Redshift folds unquoted names). */
+export function checkSqlIdentifier(value: string, report: (message: string) => void): string | undefined {
+  const folded = value.toLowerCase()
+  if (!SQL_IDENTIFIER.test(folded)) {
+    report(
+      `${describe(value)} is not a plain Redshift identifier: use 1-127 ASCII letters, digits, '_' or '$', starting with a letter or '_'`
+    )
+    return undefined
+  }
+  return folded
+}
+
+/** Normalizes an IP address or CIDR block; a bare address becomes /32 or /128. */
+export function normalizeCidr(text: string): { cidr?: string; error?: string } {
+  const [address = '', bits, extra] = text.split('/')
+  // ipaddr.js also accepts legacy IPv4 forms ('10.1', hex, octal); only dotted quads are addresses here.
+  const validAddress = address.includes(':') ? ipaddr.IPv6.isValid(address) : ipaddr.IPv4.isValidFourPartDecimal(address)
+  if (!validAddress || extra !== undefined) return { error: `'${text}' is not an IP address or CIDR block` }
+  const parsed = ipaddr.parse(address)
+  const family = parsed.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6
+  const maxBits = parsed.kind() === 'ipv4' ? 32 : 128
+  if (bits === undefined) return { cidr: `${parsed.toString()}/${maxBits}` }
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits) return { error: `'${text}' has an invalid prefix length` }
+  const network = family.networkAddressFromCIDR(`${parsed.toString()}/${bits}`).toString()
+  if (network !== parsed.toString()) return { error: `'${text}' has host bits set; did you mean ${network}/${bits}?` }
+  return { cidr: `${network}/${Number(bits)}` }
+}
+
+export function partitionOfArn(arn: string): string | undefined {
+  return /^arn:([a-z-]+):/.exec(arn)?.[1]
+}
+
+/**
+ * Validates raw inputs into Parameters. Every problem is collected and thrown
+ * together as one ConfigError, before anything talks to AWS.
+ */
+export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Parameters {
+  const r = new ParameterReader(raw)
+  for (const name of Object.keys(raw)) {
+    if (!inputSpec(name)) {
+      const near = INPUTS.find((i) => i.name.replace(/-/g, '') === name.replace(/[-_]/g, '').toLowerCase())
+      r.problem(name, `unknown input${near ? `; did you mean '${near.name}'?` : ''}`)
+    }
+  }
+
+  const mode = r.oneOf('mode', ['audit', 'plan', 'apply'] as const)
+  const cargoRoleArn = r.matching('cargo-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
+
+  const cargoIps: string[] = []
+  for (const item of r.list('cargo-ips')) {
+    const { cidr, error } = normalizeCidr(item)
+    if (error) r.problem('cargo-ips', error)
+    else if (cidr && !cargoIps.includes(cidr)) cargoIps.push(cidr)
+  }
+
+  if (raw['region'] === undefined || raw['region'].value === '' || raw['region'].value === undefined) {
+    const fromEnv = env['AWS_REGION'] || env['AWS_DEFAULT_REGION']
+    if (fromEnv) raw = { ...raw, region: { value: fromEnv, where: { input: 'region (from AWS_REGION)' } } }
+  }
+  const regionReader = new ParameterReader(raw)
+  const region = regionReader.matching('region', REGION, 'an AWS region (e.g. eu-west-1)')
+  r.problems.push(...regionReader.problems)
+
+  const workgroup = r.matching('workgroup', WORKGROUP, 'a Redshift Serverless workgroup name (3-64 of a-z, 0-9, -)')
+  const clusterIdentifier = r.matching(
+    'cluster-identifier',
+    CLUSTER_ID,
+    'a Redshift cluster identifier (1-63 of a-z, 0-9, -, starting with a letter)'
+  )
+  if (workgroup && clusterIdentifier) {
+    r.problem('cluster-identifier', 'give either workgroup or cluster-identifier, not both')
+  }
+
+  const roleName = r.matching('role-name', IAM_ROLE_OR_USER_NAME, 'an IAM role name (1-64 of letters, digits and +=,.@_-)')
+  const policyName = r.matching('policy-name', IAM_POLICY_NAME, 'an IAM policy name (1-128 of letters, digits and +=,.@_-)')
+  const lambdaUser =
+    r.matching('lambda-user', IAM_ROLE_OR_USER_NAME, 'an IAM user name (1-64 of letters, digits and +=,.@_-)') ?? ''
+  const lambdaUserPolicyArns: string[] = []
+  for (const arn of r.list('lambda-user-policy-arns')) {
+    if (!MANAGED_POLICY_ARN.test(arn)) r.problem('lambda-user-policy-arns', `${describe(arn)} is not a managed policy ARN`)
+    else lambdaUserPolicyArns.push(arn)
+  }
+
+  const database = r.sqlIdentifier('database')
+  const dbUser = r.sqlIdentifier('db-user')
+  const functionRole = r.sqlIdentifier('function-role')
+  const sourceSchemas: SourceSchema[] = []
+  for (const item of r.list('source-schemas')) {
+    const parts = item.split('.')
+    if (parts.length !== 2) {
+      r.problem('source-schemas', `${describe(item)} is not database.schema`)
+      continue
+    }
+    const db = checkSqlIdentifier(parts[0]!, (m) => r.problem('source-schemas', m))
+    const schema = checkSqlIdentifier(parts[1]!, (m) => r.problem('source-schemas', m))
+    if (db && schema && !sourceSchemas.some((s) => s.database === db && s.schema === schema)) {
+      sourceSchemas.push({ database: db, schema })
+    }
+  }
+  const dataApiDatabaseRaw = r.string('data-api-database')
+  const dataApiDatabase =
+    dataApiDatabaseRaw === undefined
+      ? undefined
+      : checkSqlIdentifier(dataApiDatabaseRaw, (m) => r.problem('data-api-database', m))
+  const dataApiSecretArn = r.matching('data-api-secret-arn', SECRET_ARN, 'a Secrets Manager secret ARN')
+  const dataApiDbUserRaw = r.string('data-api-db-user')
+  const dataApiDbUser =
+    dataApiDbUserRaw === undefined
+      ? undefined
+      : checkSqlIdentifier(dataApiDbUserRaw, (m) => r.problem('data-api-db-user', m))
+  if (dataApiDbUser && workgroup) {
+    r.problem('data-api-db-user', 'applies to provisioned clusters only; a workgroup uses IAM or data-api-secret-arn')
+  }
+
+  const rules = r.list('rules')
+  const disableRules = r.list('disable-rules')
+  const waivers = r.string('waivers')
+  const failOn = r.oneOf('fail-on', ['error', 'warning', 'notice', 'none'] as const)
+  const failOnError = r.boolean('fail-on-error')
+  const stateFile = r.string('state-file')
+  const saveState = r.string('save-state')
+  const reportPath = r.string('report-path') ?? 'cargo-redshift-guard-report.json'
+  const timeoutSeconds = r.number('timeout', 1, 3600)
+  const maxConcurrency = r.number('max-concurrency', 1, 64)
+  const accessKeyMaxAgeDays = r.number('access-key-max-age-days', 1, 36500)
+
+  if (!stateFile && !workgroup && !clusterIdentifier) {
+    r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file to judge')
+  }
+  if (!stateFile && !region) {
+    r.problem('region', 'is required to read AWS (or set AWS_REGION)')
+  }
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems)
+  return {
+    mode,
+    cargoIps,
+    lambdaUser,
+    lambdaUserPolicyArns,
+    accessKeyMaxAgeDays,
+    database,
+    dbUser,
+    functionRole,
+    sourceSchemas,
+    rules,
+    disableRules,
+    failOn,
+    failOnError,
+    reportPath,
+    timeoutSeconds,
+    maxConcurrency,
+    ...defined({
+      cargoRoleArn,
+      region,
+      workgroup,
+      clusterIdentifier,
+      roleName,
+      policyName,
+      dataApiDatabase,
+      dataApiSecretArn,
+      dataApiDbUser,
+      waivers,
+      stateFile,
+      saveState
+    })
+  }
+}
+
+/** Drops undefined members (the project compiles with exactOptionalPropertyTypes). */
+export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> }
+}

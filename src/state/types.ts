@@ -1,0 +1,197 @@
+/**
+ * The normalized account state: everything the rules judge, collected from a
+ * source (live AWS, a snapshot file, or infrastructure-as-code). Plain JSON so
+ * that a snapshot can be saved, diffed and validated by `policies/account-state.schema.json`.
+ * It never holds a secret: no passwords, no access key ids.
+ */
+
+export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov'
+
+/** An IAM policy document, as AWS stores it, already URL-decoded and parsed. */
+export interface PolicyDocument {
+  Version?: string
+  Id?: string
+  Statement: PolicyStatement | PolicyStatement[]
+}
+
+export type StringOrList = string | string[]
+
+export interface PolicyStatement {
+  Sid?: string
+  Effect: 'Allow' | 'Deny'
+  Action?: StringOrList
+  NotAction?: StringOrList
+  Resource?: StringOrList
+  NotResource?: StringOrList
+  Principal?: '*' | Record<string, StringOrList>
+  NotPrincipal?: '*' | Record<string, StringOrList>
+  Condition?: Record<string, Record<string, unknown>>
+}
+
+/** A policy that applies to an identity (attached managed, inline, or permissions boundary). */
+export interface IdentityPolicy {
+  name: string
+  /** Absent for inline policies. */
+  arn?: string
+  kind: 'customer-managed' | 'aws-managed' | 'inline'
+  /** Absent when the document was not needed by any enabled rule. */
+  document?: PolicyDocument
+}
+
+export interface ManagedPolicyState {
+  name: string
+  arn: string
+  defaultVersionId?: string
+  versionCount?: number
+  document: PolicyDocument
+}
+
+export interface RoleState {
+  name: string
+  arn: string
+  trustPolicy: PolicyDocument
+  /** Attached managed policies and inline policies. */
+  policies: IdentityPolicy[]
+  permissionsBoundary?: IdentityPolicy
+}
+
+export interface AccessKeyState {
+  status: 'Active' | 'Inactive' | 'Expired' | string
+  createdAt?: string
+  lastUsedAt?: string | null
+  lastUsedService?: string | null
+  /** Whole days since creation, at collection time. */
+  ageDays?: number
+}
+
+export interface UserState {
+  name: string
+  arn: string
+  policies: IdentityPolicy[]
+  permissionsBoundary?: IdentityPolicy
+  accessKeys: AccessKeyState[]
+}
+
+export interface IngressRule {
+  /** '-1' for all traffic, otherwise 'tcp' | 'udp' | 'icmp' | a protocol number. */
+  protocol: string
+  fromPort?: number
+  toPort?: number
+  cidrs: string[]
+  ipv6Cidrs: string[]
+  /** Rules that reference a prefix list or another group admit no fixed address we can judge. */
+  prefixListIds?: string[]
+  referencedGroupIds?: string[]
+  description?: string
+}
+
+export interface SecurityGroupState {
+  id: string
+  name?: string
+  vpcId?: string
+  ingress: IngressRule[]
+}
+
+export interface RedshiftRoleAssociation {
+  arn: string
+  /** 'in-sync' | 'adding' | 'removing' ... as reported by Redshift. */
+  applyStatus?: string
+}
+
+export interface RedshiftState {
+  deployment: 'serverless' | 'provisioned'
+  /** Workgroup name (serverless) or cluster identifier (provisioned). */
+  name: string
+  namespaceName?: string
+  status?: string
+  publiclyAccessible?: boolean
+  endpoint?: { address?: string; port?: number }
+  securityGroupIds: string[]
+  iamRoles: RedshiftRoleAssociation[]
+  defaultIamRoleArn?: string
+  dbName?: string
+}
+
+export interface SqlIdentity {
+  name: string
+  exists: boolean
+}
+
+export interface SqlUserState extends SqlIdentity {
+  superuser?: boolean
+}
+
+export interface SqlFunctionRoleState extends SqlIdentity {
+  /** System privileges held by the role, upper case (e.g. 'CREATE OR REPLACE FUNCTION'). */
+  systemPrivileges: string[]
+  /** The role is granted to the Cargo user (directly or through another role). */
+  grantedToUser: boolean
+}
+
+export interface SqlTablePrivilege {
+  name: string
+  select: boolean
+}
+
+export interface SqlSourceSchemaState {
+  database: string
+  schema: string
+  exists: boolean
+  usage: boolean
+  tables: SqlTablePrivilege[]
+  /** Default privileges grant SELECT on future tables to the user. */
+  defaultSelect: boolean
+}
+
+export interface SqlState {
+  database: SqlIdentity
+  user: SqlUserState
+  /** Database privileges the user holds on the Cargo database: CREATE, TEMP, ... */
+  databasePrivileges: string[]
+  functionRole: SqlFunctionRoleState
+  /** USAGE ON LANGUAGE exfunc, held directly, through PUBLIC or a role. */
+  exfuncUsage: boolean
+  sourceSchemas: SqlSourceSchemaState[]
+}
+
+/** Why a part of the state could not be read. */
+export interface CollectionCause {
+  service: string
+  operation: string
+  /** The IAM action that was denied, when the failure was an access denial. */
+  iamAction?: string
+  code?: string
+  message: string
+}
+
+export interface UnavailableFact {
+  /** JSON pointer into the state; every rule that reads at, above or below it is `error`. */
+  pointer: string
+  cause: CollectionCause
+}
+
+export interface StateSource {
+  kind: 'aws' | 'snapshot' | 'terraform' | 'cloudformation'
+  collectedAt: string
+  accountId?: string
+  partition?: Partition
+  region?: string
+  /** For IaC sources: the file the state was built from. */
+  file?: string
+}
+
+export interface AccountState {
+  schemaVersion: 1
+  source: StateSource
+  iam: {
+    crossAccountPolicy?: ManagedPolicyState | null
+    role?: RoleState | null
+    lambdaUser?: UserState | null
+  }
+  redshift?: RedshiftState | null
+  network: {
+    securityGroups?: SecurityGroupState[]
+  }
+  sql?: Partial<SqlState>
+  unavailable: UnavailableFact[]
+}
