@@ -1,0 +1,50 @@
+import type { Severity } from './parameters.js'
+
+export type AppliesTo = 'serverless' | 'provisioned' | 'both'
+
+/** How a failing rule is fixed: an automatic action id, manual steps, or both. */
+export interface Remediation {
+  /** Id of an automatic remediation action; absent when no safe automatic fix exists. */
+  action?: string
+  /** What a person does by hand (Markdown). */
+  manual?: string
+}
+
+/** One declarative rule: read the state at `given`, judge it with the JSON Schema `then`. */
+export interface Rule {
+  id: string
+  title: string
+  severity: Severity
+  description: string
+  /** Link to the part of Cargo's guide (or other docs) the rule comes from. */
+  docs: string
+  appliesTo: AppliesTo
+  /** JSON pointer into the AccountState; `${param}` placeholders are filled from parameters. */
+  given: string
+  /** Judge each element of the array at `given` separately (one finding per element). */
+  each?: boolean
+  /** JSON Schema the target must satisfy; custom keywords: iamAllows, trustsService, cidrsAdmit, ... */
+  then: Record<string, unknown>
+  /** What compliance looks like, for "expected vs actual" (placeholders allowed). */
+  expected: string
+  /** The resource the finding is about (placeholders allowed; `${item.x}` with `each`). */
+  resource: string
+  /** Rules that must pass first; otherwise this rule is `skipped` and says which one failed. */
+  requires?: string[]
+  /** Parameters without which the rule cannot be checked (verdict `error`, naming the input). */
+  requiresParameters?: string[]
+  /** Skipped (not applicable) when this list parameter is empty. */
+  onlyWithParameter?: string
+  /** Verdict when the target is absent (null or missing): default `fail`. */
+  whenMissing?: 'fail' | 'skip'
+  /** Message for the absent case (placeholders allowed). */
+  missingMessage?: string
+  remediation: Remediation
+  /** Where the rule is defined, for annotations and SARIF. Filled by the loader. */
+  source?: { file: string; line: number }
+}
+
+export interface RuleSet {
+  name: string
+  rules: Rule[]
+}
