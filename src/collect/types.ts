@@ -27,7 +27,7 @@ export interface CollectContext {
  * service, operation, and the IAM action when access was denied.
  */
 export class CollectionError extends Error {
-  readonly cause: CollectionCause
+  override readonly cause: CollectionCause
   constructor(cause: CollectionCause) {
     super(`${cause.service}:${cause.operation}: ${cause.message}`)
     this.name = 'CollectionError'

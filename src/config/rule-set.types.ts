@@ -16,8 +16,12 @@ export interface Rule {
   title: string
   severity: Severity
   description: string
-  /** Link to the part of Cargo's guide (or other docs) the rule comes from. */
+  /** Link to documentation on the requirement. */
   docs: string
+  /** The section of Cargo's setup guide the rule comes from. */
+  guide?: string
+  /** false turns the rule off (reported as skipped). */
+  enabled?: boolean
   appliesTo: AppliesTo
   /** JSON pointer into the AccountState; `${param}` placeholders are filled from parameters. */
   given: string

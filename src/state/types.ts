@@ -176,6 +176,8 @@ export interface StateSource {
   accountId?: string
   partition?: Partition
   region?: string
+  /** Which kind of Redshift the account uses; decides which rules apply. */
+  deployment?: 'serverless' | 'provisioned'
   /** For IaC sources: the file the state was built from. */
   file?: string
 }

@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The folder holding the shipped `policies/`. Found by walking up from this
+ * module, so it works from `src/` (tests), from `dist/` (the bundled action in
+ * its checkout) and from an installed npm package alike.
+ */
+export function policiesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'policies')
+    if (existsSync(join(candidate, 'rule-set.schema.json'))) return candidate
+    dir = dirname(dir)
+  }
+  throw new Error('cannot find the policies/ folder shipped with cargo-redshift-guard')
+}
+
+export function readPolicyJson(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(policiesDir(), name), 'utf8')) as Record<string, unknown>
+}
+
+export const DEFAULT_RULE_SET_FILE = 'cargo-redshift.yaml'

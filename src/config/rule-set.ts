@@ -1,0 +1,120 @@
+import { join, relative, resolve } from 'node:path'
+import { readLocatedDocument, type LocatedDocument } from './documents.js'
+import { ConfigError, type ConfigProblem } from './errors.js'
+import { DEFAULT_RULE_SET_FILE, policiesDir } from './policy-files.js'
+import type { Rule, RuleSet } from './rule-set.types.js'
+import { schemaProblems, shippedSchema } from './schema-check.js'
+
+interface RuleOrigin {
+  doc: LocatedDocument
+  index: number
+}
+
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file)
+  return rel.startsWith('..') ? file : rel
+}
+
+function lineOf(origin: RuleOrigin): number {
+  return origin.doc.locate(`/rules/${origin.index}`).line ?? 1
+}
+
+/**
+ * Loads the built-in rule set and lays the given files over it: a rule whose
+ * id is known overrides the fields it names; a new id adds a rule, which must
+ * then be complete. All problems are reported together, located in their file.
+ */
+export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): RuleSet {
+  const builtInPath = join(policiesDir(), DEFAULT_RULE_SET_FILE)
+  const docs = [readLocatedDocument(builtInPath, `policies/${DEFAULT_RULE_SET_FILE}`)]
+  const readProblems: ConfigProblem[] = []
+  for (const file of extraFiles) {
+    try {
+      docs.push(readLocatedDocument(resolve(cwd, file), displayPath(resolve(cwd, file), cwd), 'rules'))
+    } catch (err) {
+      if (err instanceof ConfigError) readProblems.push(...err.problems)
+      else throw err
+    }
+  }
+  const problems: ConfigProblem[] = [...readProblems]
+  const merged = new Map<string, { rule: Record<string, unknown>; origin: RuleOrigin }>()
+  const fileValidator = shippedSchema('rule-set.schema.json')
+
+  for (const doc of docs) {
+    const fileProblems = schemaProblems(fileValidator, doc.value, doc)
+    if (fileProblems.length > 0) {
+      problems.push(...fileProblems)
+      continue
+    }
+    const rules = (doc.value as { rules: Record<string, unknown>[] }).rules
+    const idsInFile = new Map<string, number>()
+    rules.forEach((rule, index) => {
+      const id = String(rule['id'])
+      const first = idsInFile.get(id)
+      if (first !== undefined) {
+        problems.push({ where: doc.locate(`/rules/${index}/id`), message: `duplicate rule id '${id}' (first at /rules/${first})` })
+        return
+      }
+      idsInFile.set(id, index)
+      const existing = merged.get(id)
+      merged.set(id, {
+        rule: existing ? { ...existing.rule, ...rule } : { ...rule },
+        origin: { doc, index }
+      })
+    })
+  }
+
+  const complete = shippedSchema('rule-set.schema.json', 'completeRule')
+  for (const { rule, origin } of merged.values()) {
+    for (const p of schemaProblems(complete, rule, origin.doc, `/rules/${origin.index}`)) {
+      const id = String(rule['id'])
+      problems.push({
+        ...p,
+        message: p.message.startsWith('missing required')
+          ? `${p.message}: '${id}' is not a built-in rule, so it must be complete`
+          : p.message
+      })
+    }
+  }
+
+  for (const { rule, origin } of merged.values()) {
+    const requires = (rule['requires'] as string[] | undefined) ?? []
+    requires.forEach((id, i) => {
+      if (!merged.has(id)) {
+        problems.push({ where: origin.doc.locate(`/rules/${origin.index}/requires/${i}`), message: `requires unknown rule '${id}'` })
+      }
+    })
+  }
+  if (problems.length === 0) problems.push(...cycleProblems(merged))
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  const rules: Rule[] = [...merged.values()].map(({ rule, origin }) => ({
+    ...(rule as unknown as Rule),
+    source: { file: origin.doc.file, line: lineOf(origin) }
+  }))
+  return { name: 'cargo-redshift', rules }
+}
+
+function cycleProblems(merged: Map<string, { rule: Record<string, unknown>; origin: RuleOrigin }>): ConfigProblem[] {
+  const state = new Map<string, 'visiting' | 'done'>()
+  const problems: ConfigProblem[] = []
+  const visit = (id: string, path: string[]) => {
+    if (state.get(id) === 'done') return
+    if (state.get(id) === 'visiting') {
+      const entry = merged.get(id)!
+      problems.push({ where: entry.origin.doc.locate(`/rules/${entry.origin.index}/requires`), message: `requires form a cycle: ${[...path, id].join(' -> ')}` })
+      return
+    }
+    state.set(id, 'visiting')
+    for (const next of (merged.get(id)?.rule['requires'] as string[] | undefined) ?? []) visit(next, [...path, id])
+    state.set(id, 'done')
+  }
+  for (const id of merged.keys()) visit(id, [])
+  return problems
+}
+
+/** Ids given in disable-rules that no rule has: a typo would otherwise silently keep a rule on. */
+export function unknownRuleIds(ruleSet: RuleSet, ids: string[]): string[] {
+  const known = new Set(ruleSet.rules.map((r) => r.id))
+  return ids.filter((id) => !known.has(id))
+}

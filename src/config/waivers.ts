@@ -1,0 +1,30 @@
+import { resolve } from 'node:path'
+import { readLocatedDocument } from './documents.js'
+import { ConfigError, type ConfigProblem } from './errors.js'
+import type { RuleSet } from './rule-set.types.js'
+import { schemaProblems, shippedSchema } from './schema-check.js'
+
+/** An accepted exception: mutes a rule (on one resource, or all) until it expires. */
+export interface Waiver {
+  rule: string
+  resource?: string
+  reason: string
+  /** YYYY-MM-DD, inclusive, UTC. */
+  expires: string
+}
+
+export function loadWaivers(file: string, ruleSet: RuleSet, cwd: string = process.cwd()): Waiver[] {
+  const doc = readLocatedDocument(resolve(cwd, file), file, 'waivers')
+  const problems: ConfigProblem[] = schemaProblems(shippedSchema('waivers.schema.json'), doc.value, doc)
+  if (problems.length > 0) throw new ConfigError(problems)
+  const waivers = (doc.value as { waivers: Waiver[] }).waivers
+  const known = new Set(ruleSet.rules.map((r) => r.id))
+  waivers.forEach((w, i) => {
+    if (!known.has(w.rule)) problems.push({ where: doc.locate(`/waivers/${i}/rule`), message: `waives unknown rule '${w.rule}'` })
+    if (Number.isNaN(Date.parse(`${w.expires}T00:00:00Z`))) {
+      problems.push({ where: doc.locate(`/waivers/${i}/expires`), message: `'${w.expires}' is not a calendar date` })
+    }
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+  return waivers
+}

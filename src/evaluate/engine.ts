@@ -1,0 +1,280 @@
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { Parameters } from '../config/parameters.js'
+import type { Rule, RuleSet } from '../config/rule-set.types.js'
+import type { Waiver } from '../config/waivers.js'
+import { pointersOverlap, resolvePointer } from '../state/pointer.js'
+import type { AccountState, CollectionCause } from '../state/types.js'
+import { emptyState } from '../state/empty.js'
+import { createAjv, type AjvInstance } from './keywords.js'
+import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
+import type { Finding, Status, Summary } from './types.js'
+
+export interface EvaluationInput {
+  ruleSet: RuleSet
+  state: AccountState
+  params: Parameters
+  waivers?: Waiver[]
+  now?: Date
+}
+
+/** Values the rules may name besides the inputs, derived from inputs and state. */
+function derivedValues(state: AccountState, params: Parameters): Record<string, unknown> {
+  const partition = state.source.partition ?? /^arn:([a-z-]+):/.exec(params.cargoRoleArn ?? '')?.[1] ?? 'aws'
+  const deployment = deploymentOf(state, params)
+  return {
+    partition,
+    accountId: state.source.accountId,
+    redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+    redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
+    policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
+    lambdaUserPolicyArns:
+      params.lambdaUserPolicyArns.length > 0
+        ? params.lambdaUserPolicyArns
+        : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
+  }
+}
+
+export function deploymentOf(state: AccountState, params: Parameters): 'serverless' | 'provisioned' {
+  return (
+    state.redshift?.deployment ??
+    state.source.deployment ??
+    (params.clusterIdentifier ? 'provisioned' : 'serverless')
+  )
+}
+
+function scopeFor(state: AccountState, values: Record<string, unknown>, item?: unknown): PlaceholderScope {
+  return {
+    lookup(name) {
+      if (name.startsWith('state:')) return resolvePointer(state, name.slice('state:'.length))
+      if (name.startsWith('item.')) return item === undefined ? undefined : resolvePointer(item, '/' + name.slice(5).split('.').join('/'))
+      return values[name]
+    }
+  }
+}
+
+function isMissing(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  return Array.isArray(value) && value.length === 0
+}
+
+/** The input name a parameter comes from, for messages: cargoRoleArn -> cargo-role-arn. */
+export function inputNameOf(parameter: string): string {
+  return parameter.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value)
+  if (text === undefined) return 'absent'
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text
+}
+
+/** ajv errors as sentences: custom keywords and errorMessage speak for themselves. */
+function errorSentences(errors: ErrorObject[] | null | undefined): string[] {
+  const out: string[] = []
+  for (const e of errors ?? []) {
+    if (e.keyword === 'errorMessage' || ['iamAllows', 'trustsService', 'cidrsAdmitted', 'noWiderIngress'].includes(e.keyword)) {
+      out.push(e.message ?? 'does not hold')
+    } else if (!['allOf', 'anyOf', 'if'].includes(e.keyword)) {
+      const where = e.instancePath === '' ? 'value' : e.instancePath.slice(1).replace(/\//g, '.')
+      out.push(`${where} ${e.message ?? 'is invalid'} (actual: ${describeValue(e.data)})`)
+    }
+  }
+  return [...new Set(out)]
+}
+
+class Evaluator {
+  private readonly ajv: AjvInstance = createAjv()
+  private readonly compiled = new Map<string, ValidateFunction>()
+  private readonly byId = new Map<string, Finding[]>()
+  private readonly values: Record<string, unknown>
+  private readonly deployment: 'serverless' | 'provisioned'
+
+  constructor(private readonly input: EvaluationInput) {
+    this.values = { ...input.params, ...derivedValues(input.state, input.params) }
+    this.deployment = deploymentOf(input.state, input.params)
+  }
+
+  run(): Finding[] {
+    const findings: Finding[] = []
+    for (const rule of orderByPrerequisites(this.input.ruleSet.rules)) {
+      const ruleFindings = this.evaluateRule(rule).map((f) => this.applyWaivers(f))
+      this.byId.set(rule.id, ruleFindings)
+      findings.push(...ruleFindings)
+    }
+    return findings
+  }
+
+  private validator(schema: unknown): ValidateFunction {
+    const key = JSON.stringify(schema)
+    const cached = this.compiled.get(key)
+    if (cached) return cached
+    const validate = this.ajv.compile(schema as object)
+    this.compiled.set(key, validate)
+    return validate
+  }
+
+  private finding(rule: Rule, status: Status, message: string, scope: PlaceholderScope, extra: Partial<Finding> = {}): Finding {
+    const finding: Finding = {
+      ruleId: rule.id,
+      title: rule.title,
+      status,
+      severity: rule.severity,
+      resource: renderText(rule.resource, scope),
+      message,
+      docs: rule.docs,
+      remediation: {
+        ...(rule.remediation.action ? { action: rule.remediation.action } : {}),
+        ...(rule.remediation.manual ? { manual: renderText(rule.remediation.manual, scope) } : {})
+      },
+      ...extra
+    }
+    if (status === 'fail' || status === 'pass') finding.expected = renderText(rule.expected, scope)
+    if (rule.source) finding.source = rule.source
+    return finding
+  }
+
+  /** Why a rule can't be judged yet, in the order a person would want to know. */
+  private precondition(rule: Rule, scope: PlaceholderScope): Finding | undefined {
+    if (rule.enabled === false || this.input.params.disableRules.includes(rule.id)) {
+      return this.finding(rule, 'skipped', 'disabled by configuration', scope)
+    }
+    if (rule.appliesTo !== 'both' && rule.appliesTo !== this.deployment) {
+      return this.finding(rule, 'skipped', `applies to ${rule.appliesTo} Redshift only; this account uses ${this.deployment}`, scope)
+    }
+    for (const parameter of rule.requiresParameters ?? []) {
+      if (isMissing(this.values[parameter])) {
+        const input = inputNameOf(parameter)
+        return this.finding(rule, 'error', `cannot be checked: input '${input}' is not set`, scope, {
+          cause: { service: 'config', operation: 'inputs', message: `input '${input}' is not set` }
+        })
+      }
+    }
+    if (rule.onlyWithParameter && isMissing(this.values[rule.onlyWithParameter])) {
+      return this.finding(rule, 'skipped', `not applicable: input '${inputNameOf(rule.onlyWithParameter)}' is empty`, scope)
+    }
+    const unreadable = this.unreadable(rule)
+    if (unreadable) {
+      return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
+    }
+    for (const id of rule.requires ?? []) {
+      const prerequisite = this.byId.get(id)
+      if (!prerequisite) continue
+      const blocking = prerequisite.find((f) => f.status !== 'pass')
+      if (blocking) {
+        const why = blocking.status === 'error' ? 'could not be checked' : blocking.status === 'muted' ? 'is waived' : `did not pass (${blocking.status})`
+        return this.finding(rule, 'skipped', `prerequisite ${id} ${why}`, scope)
+      }
+    }
+    return undefined
+  }
+
+  /** The first collection failure at, above or below anything the rule reads. */
+  private unreadable(rule: Rule): CollectionCause | undefined {
+    const reads = [rule.given]
+    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+    for (const fact of this.input.state.unavailable) {
+      if (reads.some((pointer) => pointersOverlap(pointer, fact.pointer))) return fact.cause
+    }
+    return undefined
+  }
+
+  private evaluateRule(rule: Rule): Finding[] {
+    const scope = scopeFor(this.input.state, this.values)
+    const blocked = this.precondition(rule, scope)
+    if (blocked) return [blocked]
+    const target = resolvePointer(this.input.state, rule.given)
+    if (target === undefined || target === null) {
+      const message = rule.missingMessage ? renderText(rule.missingMessage, scope) : `nothing found at ${rule.given}`
+      if (rule.whenMissing === 'skip') return [this.finding(rule, 'skipped', message, scope)]
+      return [this.finding(rule, 'fail', message, scope, { actual: 'absent' })]
+    }
+    if (!rule.each) return [this.judge(rule, target, scope)]
+    if (!Array.isArray(target)) {
+      return [this.finding(rule, 'error', `cannot be checked: ${rule.given} is not a list in the state`, scope)]
+    }
+    if (target.length === 0) return [this.finding(rule, 'skipped', 'nothing to check', scope)]
+    return target.map((item) => this.judge(rule, item, scopeFor(this.input.state, this.values, item)))
+  }
+
+  private judge(rule: Rule, target: unknown, scope: PlaceholderScope): Finding {
+    let validate: ValidateFunction
+    try {
+      validate = this.validator(fill(rule.then, scope))
+    } catch (err) {
+      return this.finding(rule, 'error', `cannot be checked: the rule's schema does not compile: ${(err as Error).message}`, scope)
+    }
+    if (validate(target)) return this.finding(rule, 'pass', rule.title, scope)
+    const problems = errorSentences(validate.errors)
+    const actual = problems.join('; ') || 'does not match the rule'
+    return this.finding(rule, 'fail', actual, scope, { actual })
+  }
+
+  private applyWaivers(finding: Finding): Finding {
+    if (finding.status !== 'fail' && finding.status !== 'error') return finding
+    const now = this.input.now ?? new Date()
+    const waiver = (this.input.waivers ?? []).find(
+      (w) => w.rule === finding.ruleId && (w.resource === undefined || w.resource === finding.resource)
+    )
+    if (!waiver) return finding
+    const expired = now.getTime() > Date.parse(`${waiver.expires}T23:59:59.999Z`)
+    const info = { reason: waiver.reason, expires: waiver.expires, expired }
+    if (expired) {
+      return { ...finding, waiver: info, message: `${finding.message} (waiver expired on ${waiver.expires}: ${waiver.reason})` }
+    }
+    return { ...finding, status: 'muted', waiver: info, message: `${finding.message} (waived until ${waiver.expires}: ${waiver.reason})` }
+  }
+}
+
+export function describeCause(cause: CollectionCause): string {
+  const denied = cause.iamAction ? ` (access denied: ${cause.iamAction})` : ''
+  return `${cause.service} ${cause.operation} failed${denied}: ${cause.message}`
+}
+
+/** Rules after the rules they require; the loader has already rejected cycles. */
+export function orderByPrerequisites(rules: Rule[]): Rule[] {
+  const byId = new Map(rules.map((r) => [r.id, r]))
+  const ordered: Rule[] = []
+  const placed = new Set<string>()
+  const visit = (rule: Rule, path: Set<string>) => {
+    if (placed.has(rule.id) || path.has(rule.id)) return
+    path.add(rule.id)
+    for (const id of rule.requires ?? []) {
+      const prerequisite = byId.get(id)
+      if (prerequisite) visit(prerequisite, path)
+    }
+    placed.add(rule.id)
+    ordered.push(rule)
+  }
+  for (const rule of rules) visit(rule, new Set())
+  return ordered
+}
+
+/** Judges every rule against the state. Pure: no I/O. */
+export function evaluate(input: EvaluationInput): Finding[] {
+  const order = new Map(input.ruleSet.rules.map((r, i) => [r.id, i]))
+  return new Evaluator(input).run().sort((a, b) => (order.get(a.ruleId) ?? 0) - (order.get(b.ruleId) ?? 0))
+}
+
+/** Compiles every rule's schema with these parameters, so a broken rule is a config error, not a verdict. */
+export function compileProblems(ruleSet: RuleSet, params: Parameters): { rule: Rule; message: string }[] {
+  const ajv = createAjv()
+  const values: Record<string, unknown> = { ...params, ...derivedValues(emptyState(), params) }
+  const scope: PlaceholderScope = {
+    lookup: (name) => (name.startsWith('state:') || name.startsWith('item.') ? null : values[name] ?? null)
+  }
+  const problems: { rule: Rule; message: string }[] = []
+  for (const rule of ruleSet.rules) {
+    try {
+      ajv.compile(fill(rule.then, scope) as object)
+    } catch (err) {
+      problems.push({ rule, message: (err as Error).message })
+    }
+  }
+  return problems
+}
+
+export function summarize(findings: Finding[]): Summary {
+  const summary: Summary = { total: findings.length, pass: 0, fail: 0, error: 0, skipped: 0, muted: 0 }
+  for (const f of findings) summary[f.status]++
+  return summary
+}

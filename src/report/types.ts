@@ -1,0 +1,27 @@
+import type { Rule } from '../config/rule-set.types.js'
+import type { Finding, Summary } from '../evaluate/types.js'
+import type { StateSource } from '../state/types.js'
+
+/** What Cargo's connection form asks for, read off the workgroup or cluster endpoint. */
+export interface ConnectionDetails {
+  host?: string
+  port?: number
+  database: string
+  user: string
+}
+
+/** Everything a report format needs; built once, rendered many ways. No secret is ever in it. */
+export interface AuditReport {
+  tool: { name: 'cargo-redshift-guard'; version: string }
+  generatedAt: string
+  source: StateSource
+  /** Workgroup or cluster the audit was about, for titles and SARIF categories. */
+  target: { kind: 'workgroup' | 'cluster'; name?: string; region?: string; accountId?: string }
+  connection?: ConnectionDetails
+  summary: Summary
+  /** The overall result: `drift` when any fail/error counts against fail-on. */
+  result: 'clean' | 'drift' | 'error'
+  findings: Finding[]
+  /** The rules evaluated, for formats that describe rules (SARIF). */
+  rules: Rule[]
+}

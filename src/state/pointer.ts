@@ -1,0 +1,28 @@
+/** RFC 6901 JSON pointers over the account state. */
+
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return []
+  if (!pointer.startsWith('/')) throw new Error(`'${pointer}' is not a JSON pointer (it must start with '/')`)
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+export function resolvePointer(document: unknown, pointer: string): unknown {
+  let node: unknown = document
+  for (const segment of parsePointer(pointer)) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<string, unknown>)[segment]
+  }
+  return node
+}
+
+/** True when one pointer is the other or lies below it: reading either touches both. */
+export function pointersOverlap(a: string, b: string): boolean {
+  const pa = parsePointer(a)
+  const pb = parsePointer(b)
+  const n = Math.min(pa.length, pb.length)
+  for (let i = 0; i < n; i++) if (pa[i] !== pb[i]) return false
+  return true
+}
