@@ -156,13 +156,21 @@ class Evaluator {
     if (unreadable) {
       return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
     }
+    return undefined
+  }
+
+  /**
+   * A prerequisite that did not pass. A rule judged per element (`each`) is
+   * held back only by the prerequisite's finding on the same resource.
+   */
+  private blockingPrerequisite(rule: Rule, resource: string): string | undefined {
     for (const id of rule.requires ?? []) {
-      const prerequisite = this.byId.get(id)
-      if (!prerequisite) continue
-      const blocking = prerequisite.find((f) => f.status !== 'pass')
+      const findings = this.byId.get(id) ?? []
+      const relevant = findings.length > 1 ? findings.filter((f) => f.resource === resource) : findings
+      const blocking = relevant.find((f) => f.status !== 'pass')
       if (blocking) {
         const why = blocking.status === 'error' ? 'could not be checked' : blocking.status === 'muted' ? 'is waived' : `did not pass (${blocking.status})`
-        return this.finding(rule, 'skipped', `prerequisite ${id} ${why}`, scope)
+        return `prerequisite ${id} ${why}`
       }
     }
     return undefined
@@ -180,20 +188,25 @@ class Evaluator {
 
   private evaluateRule(rule: Rule): Finding[] {
     const scope = scopeFor(this.input.state, this.values)
-    const blocked = this.precondition(rule, scope)
-    if (blocked) return [blocked]
     const target = resolvePointer(this.input.state, rule.given)
-    if (target === undefined || target === null) {
-      const message = rule.missingMessage ? renderText(rule.missingMessage, scope) : `nothing found at ${rule.given}`
-      if (rule.whenMissing === 'skip') return [this.finding(rule, 'skipped', message, scope)]
-      return [this.finding(rule, 'fail', message, scope, { actual: 'absent' })]
-    }
-    if (!rule.each) return [this.judge(rule, target, scope)]
-    if (!Array.isArray(target)) {
-      return [this.finding(rule, 'error', `cannot be checked: ${rule.given} is not a list in the state`, scope)]
-    }
-    if (target.length === 0) return [this.finding(rule, 'skipped', 'nothing to check', scope)]
-    return target.map((item) => this.judge(rule, item, scopeFor(this.input.state, this.values, item)))
+    const items = rule.each && Array.isArray(target) && target.length > 0 ? target : undefined
+    const subjects = items ? items.map((item) => ({ item, scope: scopeFor(this.input.state, this.values, item) })) : [{ item: target, scope }]
+    return subjects.map(({ item, scope: itemScope }) => {
+      const blocked = this.precondition(rule, itemScope)
+      if (blocked) return blocked
+      const prerequisite = this.blockingPrerequisite(rule, renderText(rule.resource, itemScope))
+      if (prerequisite) return this.finding(rule, 'skipped', prerequisite, itemScope)
+      if (item === undefined || item === null) {
+        const message = rule.missingMessage ? renderText(rule.missingMessage, scope) : `nothing found at ${rule.given}`
+        if (rule.whenMissing === 'skip') return this.finding(rule, 'skipped', message, scope)
+        return this.finding(rule, 'fail', message, scope, { actual: 'absent' })
+      }
+      if (rule.each && !Array.isArray(item) && !items) {
+        return this.finding(rule, 'error', `cannot be checked: ${rule.given} is not a list in the state`, scope)
+      }
+      if (rule.each && !items) return this.finding(rule, 'skipped', 'nothing to check', scope)
+      return this.judge(rule, item, itemScope)
+    })
   }
 
   private judge(rule: Rule, target: unknown, scope: PlaceholderScope): Finding {

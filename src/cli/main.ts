@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, formatLocation } from '../config/errors.js'
+import { INPUTS } from '../config/inputs.js'
+import { loadConfig } from '../config/load.js'
+import type { RawInputs } from '../config/parameters.js'
+import { writeAuditFiles, writeTextFile } from '../outputs.js'
+import { renderConsole } from '../report/console.js'
+import { renderJson } from '../report/json.js'
+import { renderMarkdown } from '../report/markdown.js'
+import type { AuditReport } from '../report/types.js'
+import { audit } from '../run.js'
+import { VERSION } from '../version.js'
+
+const FORMATS = ['console', 'json', 'markdown'] as const
+type Format = (typeof FORMATS)[number]
+const COMMANDS = ['audit', 'plan', 'apply'] as const
+
+/** Flags that only the CLI has, or short spellings of inputs. */
+const CLI_FLAGS = {
+  format: { type: 'string', short: 'f' },
+  output: { type: 'string', short: 'o' },
+  state: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' }
+} as const
+
+function usage(): string {
+  const width = Math.max(...INPUTS.map((i) => i.name.length)) + 4
+  const inputs = INPUTS.filter((i) => i.name !== 'mode')
+    .map((i) => `  --${i.name.padEnd(width)}${i.description}${i.default ? ` (default: ${i.default})` : ''}`)
+    .join('\n')
+  return `cargo-redshift-guard ${VERSION}: audit an AWS account's setup for Cargo on Amazon Redshift.
+
+Usage: cargo-redshift-guard [audit] [options]
+
+Options:
+  -f, --format <${FORMATS.join('|')}>  what to print (default: console)
+  -o, --output <file>     write the formatted report to a file instead of stdout
+      --state <file>      same as --state-file: judge a saved account state, read no AWS
+  -v, --verbose           show details for passing rules too
+      --no-color          no colour even on a terminal (NO_COLOR is honoured too)
+  -h, --help              this help
+      --version           the version
+
+Inputs (the same names as the GitHub Action's inputs and the config file's keys):
+${inputs}
+
+Exit codes: 0 no drift at or above fail-on, 1 drift or a rule that could not be checked,
+2 usage or configuration error (nothing was read or changed), 3 unexpected failure.
+AWS credentials, region and endpoints come from the usual chain (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL_<SERVICE>, ...).
+`
+}
+
+function render(report: AuditReport, format: Format, color: boolean, verbose: boolean): string {
+  if (format === 'json') return renderJson(report)
+  if (format === 'markdown') return renderMarkdown(report)
+  return renderConsole(report, { color, verbose })
+}
+
+export async function main(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { ...CLI_FLAGS }
+  for (const spec of INPUTS) if (spec.only !== 'action' && spec.name !== 'mode') options[spec.name] = { type: 'string' }
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    io.stderr.write(`error: ${(err as Error).message}\nRun with --help for usage.\n`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values['help']) {
+    io.stdout.write(usage())
+    return 0
+  }
+  if (values['version']) {
+    io.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  const command = positionals[0] ?? 'audit'
+  if (!(COMMANDS as readonly string[]).includes(command) || positionals.length > 1) {
+    io.stderr.write(`error: unknown command '${positionals.join(' ')}'; expected one of ${COMMANDS.join(', ')}\n`)
+    return 2
+  }
+  const format = (values['format'] ?? 'console') as Format
+  if (!FORMATS.includes(format)) {
+    io.stderr.write(`error: --format '${String(format)}' is not one of ${FORMATS.join(', ')}\n`)
+    return 2
+  }
+  const raw: RawInputs = { mode: { value: command, where: { input: 'mode' } } }
+  for (const spec of INPUTS) {
+    const value = values[spec.name]
+    if (typeof value === 'string') raw[spec.name] = { value, where: { input: `--${spec.name}` } }
+  }
+  if (typeof values['state'] === 'string') raw['state-file'] = { value: values['state'], where: { input: '--state' } }
+
+  try {
+    const config = loadConfig(raw)
+    if (config.params.mode !== 'audit') {
+      io.stderr.write(`error: '${config.params.mode}' is not available in this version; run 'audit'\n`)
+      return 2
+    }
+    const outcome = await audit(config)
+    const color = Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !values['no-color'] && !process.env['NO_COLOR']
+    const text = render(outcome.report, format, color, Boolean(values['verbose']))
+    if (typeof values['output'] === 'string') writeTextFile(values['output'], text)
+    else io.stdout.write(text)
+    // The CLI writes report-path only when asked; the action always does.
+    writeAuditFiles(config, outcome, raw['report-path'] ? { reportPath: config.params.reportPath } : {})
+    return outcome.exitCode
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) io.stderr.write(`error: ${formatLocation(p.where)}: ${p.message}\n`)
+      io.stderr.write('Nothing was read or changed. Run with --help for usage.\n')
+      return 2
+    }
+    io.stderr.write(`cargo-redshift-guard failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    return 3
+  }
+}
+

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { compileProblems } from '../evaluate/engine.js'
+import { readLocatedDocument } from './documents.js'
+import { ConfigError, type ConfigProblem } from './errors.js'
+import { inputSpec } from './inputs.js'
+import { resolveParameters, type Parameters, type RawInputs } from './parameters.js'
+import { loadRuleSet, unknownRuleIds } from './rule-set.js'
+import type { RuleSet } from './rule-set.types.js'
+import { loadWaivers, type Waiver } from './waivers.js'
+
+export interface Config {
+  params: Parameters
+  ruleSet: RuleSet
+  waivers: Waiver[]
+}
+
+const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
+
+/** Values from the config file, located; inputs given directly win over them. */
+function readConfigFile(raw: RawInputs, cwd: string): RawInputs {
+  const given = raw['config']?.value
+  const file = typeof given === 'string' && given.trim() !== '' ? given.trim() : DEFAULT_CONFIG_FILE
+  const path = resolve(cwd, file)
+  if (!existsSync(path)) {
+    if (file !== DEFAULT_CONFIG_FILE) {
+      throw new ConfigError([{ where: { input: 'config', file }, message: 'config file not found' }])
+    }
+    return {}
+  }
+  const doc = readLocatedDocument(path, file, 'config')
+  if (doc.value === null || typeof doc.value !== 'object' || Array.isArray(doc.value)) {
+    throw new ConfigError([{ where: doc.locate(''), message: 'must be a mapping of input names to values' }])
+  }
+  const values: RawInputs = {}
+  const problems: ConfigProblem[] = []
+  for (const [key, value] of Object.entries(doc.value)) {
+    if (key === 'config') problems.push({ where: doc.locate('/config'), message: "a config file cannot name another config file" })
+    else if (!inputSpec(key)) problems.push({ where: doc.locate(`/${key}`), message: `unknown key '${key}' (keys are the action's input names)` })
+    else values[key] = { value, where: doc.locate(`/${key}`) }
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return values
+}
+
+/**
+ * inputs -> config: every input, file and rule validated, every problem
+ * reported together, before anything talks to AWS.
+ */
+export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = readConfigFile(raw, cwd)
+  const merged: RawInputs = { ...fromFile }
+  for (const [name, value] of Object.entries(raw)) {
+    if (name !== 'config' && value.value !== undefined && value.value !== '') merged[name] = value
+  }
+  const params = resolveParameters(merged, env)
+  const ruleSet = loadRuleSet(params.rules, cwd)
+  const problems: ConfigProblem[] = compileProblems(ruleSet, params).map(({ rule, message }) => ({
+    where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: `${rule.id}/then` },
+    message: `rule '${rule.id}': its schema does not compile: ${message}`
+  }))
+  const unknown = unknownRuleIds(ruleSet, params.disableRules)
+  if (unknown.length > 0) {
+    problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  const waivers = params.waivers ? loadWaivers(params.waivers, ruleSet, cwd) : []
+  return { params, ruleSet, waivers }
+}

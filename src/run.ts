@@ -1,0 +1,115 @@
+import type { Config } from './config/load.js'
+import type { Severity } from './config/parameters.js'
+import type { RuleSet } from './config/rule-set.types.js'
+import type { Needs } from './collect/types.js'
+import { deploymentOf, evaluate, summarize } from './evaluate/engine.js'
+import { placeholdersIn } from './evaluate/placeholders.js'
+import type { Finding } from './evaluate/types.js'
+import type { AuditReport } from './report/types.js'
+import { pointersOverlap } from './state/pointer.js'
+import { readSnapshot } from './state/snapshot.js'
+import type { AccountState } from './state/types.js'
+import { VERSION } from './version.js'
+
+/** Counts of AWS calls, for the report's debug output and the benchmark. */
+export interface CollectStats {
+  total: number
+  byOperation: Record<string, number>
+}
+
+export type Collector = (config: Config, needs: Needs) => Promise<{ state: AccountState; stats?: CollectStats }>
+
+export interface AuditOutcome {
+  state: AccountState
+  findings: Finding[]
+  report: AuditReport
+  /** 0 clean (or below thresholds), 1 drift or error at/above thresholds. */
+  exitCode: 0 | 1
+  stats?: CollectStats
+}
+
+/** The pointers the enabled rules read: collectors skip everything else. */
+export function needsOf(ruleSet: RuleSet, disabled: string[]): Needs {
+  const reads: string[] = []
+  for (const rule of ruleSet.rules) {
+    if (rule.enabled === false || disabled.includes(rule.id)) continue
+    reads.push(rule.given)
+    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+  }
+  return (pointer: string) => reads.some((read) => pointersOverlap(read, pointer))
+}
+
+const RANK: Record<Severity, number> = { notice: 1, warning: 2, error: 3 }
+
+/** Whether the findings fail the run under fail-on and fail-on-error. */
+export function exitCodeFor(findings: Finding[], config: Config): 0 | 1 {
+  const { failOn, failOnError } = config.params
+  const threshold = failOn === 'none' ? Infinity : RANK[failOn]
+  const failing = findings.some(
+    (f) => (f.status === 'fail' && RANK[f.severity] >= threshold) || (f.status === 'error' && failOnError)
+  )
+  return failing ? 1 : 0
+}
+
+export function buildReport(config: Config, state: AccountState, findings: Finding[], now: Date): AuditReport {
+  const { params } = config
+  const summary = summarize(findings)
+  const deployment = deploymentOf(state, params)
+  const name = params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name
+  const region = params.region ?? state.source.region
+  const endpoint = state.redshift?.endpoint
+  return {
+    tool: { name: 'cargo-redshift-guard', version: VERSION },
+    generatedAt: now.toISOString(),
+    source: state.source,
+    target: {
+      kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+      ...(name ? { name } : {}),
+      ...(region ? { region } : {}),
+      ...(state.source.accountId ? { accountId: state.source.accountId } : {})
+    },
+    ...(state.redshift
+      ? {
+          connection: {
+            ...(endpoint?.address ? { host: endpoint.address } : {}),
+            ...(endpoint?.port !== undefined ? { port: endpoint.port } : {}),
+            database: params.database,
+            user: params.dbUser
+          }
+        }
+      : {}),
+    summary,
+    result: summary.error > 0 ? 'error' : summary.fail > 0 ? 'drift' : 'clean',
+    findings,
+    rules: config.ruleSet.rules
+  }
+}
+
+/** Reads the live account through the AWS SDK (credentials and endpoints from the usual chain). */
+export const collectLive: Collector = async (config, needs) => {
+  const { collectAwsState } = await import('./collect/aws/index.js')
+  const { state, stats } = await collectAwsState(config.params, needs, {
+    timeoutMs: config.params.timeoutSeconds * 1000,
+    maxConcurrency: config.params.maxConcurrency
+  })
+  return { state, stats: { total: stats.total, byOperation: { ...stats.byOperation } } }
+}
+
+/** collect -> evaluate -> report model. The collector is injected: live AWS, a snapshot, or IaC. */
+export async function audit(config: Config, options: { now?: Date; collect?: Collector; cwd?: string } = {}): Promise<AuditOutcome> {
+  const now = options.now ?? new Date()
+  const needs = needsOf(config.ruleSet, config.params.disableRules)
+  let state: AccountState
+  let stats: CollectStats | undefined
+  if (config.params.stateFile) {
+    state = readSnapshot(config.params.stateFile, options.cwd)
+  } else {
+    const collect = options.collect ?? collectLive
+    const collected = await collect(config, needs)
+    state = collected.state
+    stats = collected.stats
+  }
+  const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  const report = buildReport(config, state, findings, now)
+  return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
+}
