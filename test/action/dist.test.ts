@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { INPUTS } from '../../src/config/inputs.js'
+import { ROOT, runDistAction } from './run-dist.js'
+
+const DRIFTED = {
+  config: 'examples/serverless.yml',
+  'state-file': 'examples/serverless-drifted.state.json'
+}
+const DRIFTED_RULES = [
+  'iam-role-trusts-lambda',
+  'iam-role-lambda-policies',
+  'redshift-role-associated',
+  'sql-exfunc-usage',
+  'sql-source-select',
+  'network-cargo-ingress-narrow',
+  'iam-lambda-user-key-age'
+]
+
+describe('the bundled action, run as the runner runs it', () => {
+  it('reports every drift of the drifted example as an annotation, in the summary and in the outputs', () => {
+    const run = runDistAction({ ...DRIFTED, 'report-path': '/tmp/crg-dist-drift.json' })
+    expect(run.status).toBe(1)
+    const annotations = run.commands.filter((c) => ['error', 'warning', 'notice'].includes(c.command) && c.properties['title'])
+    const annotated = annotations.map((a) => a.properties['title']!.split(':')[0])
+    expect(annotated.sort()).toEqual([...DRIFTED_RULES].sort())
+    for (const a of annotations) {
+      expect(a.properties['file']).toBe('policies/cargo-redshift.yaml')
+      const line = Number(a.properties['line'])
+      const ruleLine = readFileSync(join(ROOT, 'policies/cargo-redshift.yaml'), 'utf8').split('\n')[line - 1]
+      expect(ruleLine).toContain(`id: ${a.properties['title']!.split(':')[0]}`)
+    }
+    // Errors before warnings: the most urgent are the ones GitHub shows first.
+    const levels = annotations.map((a) => a.command)
+    expect(levels.indexOf('warning')).toBeGreaterThan(levels.lastIndexOf('error'))
+    for (const id of DRIFTED_RULES) expect(run.summary).toContain(id)
+    expect(run.summary).toContain('Connection details for Cargo')
+    expect(run.summary).toContain('cargo-wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com')
+    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '7', 'error-count': '0', 'pass-count': '13' })
+    expect(run.commands.some((c) => c.command === 'error' && c.message.includes('7 rule(s) drifted'))).toBe(true)
+  })
+
+  it('passes on the compliant example and writes a JSON report at report-path', () => {
+    const run = runDistAction({ config: 'examples/serverless.yml', 'state-file': 'examples/serverless-compliant.state.json', 'report-path': '/tmp/crg-dist-report.json' })
+    expect(run.status).toBe(0)
+    expect(run.outputs['status']).toBe('clean')
+    expect(run.commands.filter((c) => c.command === 'error')).toEqual([])
+    const report = JSON.parse(readFileSync('/tmp/crg-dist-report.json', 'utf8'))
+    expect(report.reportVersion).toBe(1)
+    expect(report.findings.length).toBeGreaterThanOrEqual(17)
+    for (const f of report.findings) expect(Object.keys(f)).toEqual(expect.arrayContaining(['ruleId', 'status', 'severity', 'resource', 'message']))
+  })
+
+  it('fails with exit code 2 and a located annotation on bad input, before reading anything', () => {
+    const run = runDistAction({ config: 'examples/serverless.yml', 'state-file': 'examples/serverless-drifted.state.json', 'cargo-ips': '10.0.0.1/8' })
+    expect(run.status).toBe(2)
+    const error = run.commands.find((c) => c.command === 'error' && c.message.includes('cargo-ips'))
+    expect(error?.message).toContain('host bits')
+    expect(run.outputs['status']).toBeUndefined()
+  })
+
+  it('fail-on none reports drift without failing the step', () => {
+    const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' })
+    expect(run.status).toBe(0)
+    expect(run.outputs['status']).toBe('drift')
+  })
+
+  it('declares every input of the catalogue in action.yml, and nothing else', () => {
+    const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+    const declared = Object.keys(action.inputs).sort()
+    expect(declared).toEqual(INPUTS.filter((i) => i.only !== 'cli').map((i) => i.name).sort())
+    for (const [name, spec] of Object.entries<{ description: string; default?: string }>(action.inputs)) {
+      expect(spec.description.length, name).toBeGreaterThan(20)
+      // A default here would be passed as if given and hide the config file's value.
+      expect(spec.default, name).toBeUndefined()
+    }
+    for (const output of ['status', 'drift-count', 'error-count', 'report-path']) expect(action.outputs[output]?.description).toBeTruthy()
+  })
+})
