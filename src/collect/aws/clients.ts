@@ -1,0 +1,68 @@
+import { EC2Client } from '@aws-sdk/client-ec2'
+import { IAMClient } from '@aws-sdk/client-iam'
+import { RedshiftClient } from '@aws-sdk/client-redshift'
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
+import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless'
+import { STSClient } from '@aws-sdk/client-sts'
+import type { Partition } from '../../state/types.js'
+
+/**
+ * One SDK v3 client per service, all for one region.
+ *
+ * Endpoints are left to the SDK: it honours `AWS_ENDPOINT_URL` and the per-service
+ * `AWS_ENDPOINT_URL_<SERVICE ID>` variables (`_IAM`, `_EC2`, `_STS`, `_REDSHIFT`,
+ * `_REDSHIFT_SERVERLESS`, `_REDSHIFT_DATA`; the service id upper-cased, spaces to
+ * underscores) and `endpoint_url` in the shared config file, which is how the
+ * end-to-end tests point the clients at emulators.
+ */
+export interface AwsClients {
+  region: string
+  partition: Partition
+  iam: IAMClient
+  ec2: EC2Client
+  sts: STSClient
+  redshift: RedshiftClient
+  serverless: RedshiftServerlessClient
+  data: RedshiftDataClient
+  /** Closes the clients' sockets. */
+  destroy(): void
+}
+
+export interface AwsClientOptions {
+  /** Attempts per call, first one included (adaptive retry). Default 5. */
+  maxAttempts?: number
+}
+
+/** The partition a region belongs to, so ARNs of AWS managed policies can be built without asking STS. */
+export function partitionOfRegion(region: string): Partition {
+  if (region.startsWith('cn-')) return 'aws-cn'
+  if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  return 'aws'
+}
+
+export function createAwsClients(region: string, options: AwsClientOptions = {}): AwsClients {
+  const config = {
+    region,
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 5
+  }
+  const iam = new IAMClient(config)
+  const ec2 = new EC2Client(config)
+  const sts = new STSClient(config)
+  const redshift = new RedshiftClient(config)
+  const serverless = new RedshiftServerlessClient(config)
+  const data = new RedshiftDataClient(config)
+  return {
+    region,
+    partition: partitionOfRegion(region),
+    iam,
+    ec2,
+    sts,
+    redshift,
+    serverless,
+    data,
+    destroy() {
+      for (const c of [iam, ec2, sts, redshift, serverless, data]) c.destroy()
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { DescribeSecurityGroupsCommand, type EC2Client, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2'
+import type { IngressRule, SecurityGroupState } from '../../state/types.js'
+import type { CollectContext } from '../types.js'
+import { causeFrom, paginate } from './context.js'
+
+/**
+ * One IpPermission as an IngressRule. Protocol '-1' is all traffic (ports dropped: EC2
+ * ignores them); absent ports or -1 mean every port and are left out.
+ */
+export function ingressRule(p: IpPermission): IngressRule {
+  const protocol = p.IpProtocol ?? '-1'
+  const port = (n: number | undefined): number | undefined => (protocol === '-1' || n === undefined || n === -1 ? undefined : n)
+  const fromPort = port(p.FromPort)
+  const toPort = port(p.ToPort)
+  const prefixListIds = (p.PrefixListIds ?? []).flatMap((x) => (x.PrefixListId ? [x.PrefixListId] : []))
+  const referencedGroupIds = (p.UserIdGroupPairs ?? []).flatMap((x) => (x.GroupId ? [x.GroupId] : []))
+  const descriptions = [
+    ...(p.IpRanges ?? []).map((r) => r.Description),
+    ...(p.Ipv6Ranges ?? []).map((r) => r.Description)
+  ].filter((d): d is string => typeof d === 'string' && d !== '')
+  return {
+    protocol,
+    ...(fromPort !== undefined ? { fromPort } : {}),
+    ...(toPort !== undefined ? { toPort } : {}),
+    cidrs: (p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])),
+    ipv6Cidrs: (p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : [])),
+    ...(prefixListIds.length > 0 ? { prefixListIds } : {}),
+    ...(referencedGroupIds.length > 0 ? { referencedGroupIds } : {}),
+    ...(descriptions.length > 0 ? { description: [...new Set(descriptions)].join('; ') } : {})
+  }
+}
+
+export function securityGroupState(g: SecurityGroup): SecurityGroupState {
+  return {
+    id: g.GroupId ?? '',
+    ...(g.GroupName !== undefined ? { name: g.GroupName } : {}),
+    ...(g.VpcId !== undefined ? { vpcId: g.VpcId } : {}),
+    ingress: (g.IpPermissions ?? []).map(ingressRule)
+  }
+}
+
+/**
+ * DescribeSecurityGroups for exactly the Redshift endpoint's groups into
+ * `/network/securityGroups`, in the order Redshift lists them. A `group-id` filter (not
+ * GroupIds) so that one deleted group does not fail the whole call; a group Redshift names
+ * but EC2 no longer has is simply absent.
+ */
+export async function collectSecurityGroups(ctx: CollectContext, ec2: EC2Client, groupIds: string[]): Promise<void> {
+  const ids = [...new Set(groupIds)]
+  if (ids.length === 0) {
+    ctx.state.network.securityGroups = []
+    return
+  }
+  try {
+    const groups = await paginate(async (token) => {
+      const out = await ctx.call('ec2', 'DescribeSecurityGroups', (abortSignal) =>
+        ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [{ Name: 'group-id', Values: ids }],
+            ...(token ? { NextToken: token } : {})
+          }),
+          { abortSignal }
+        )
+      )
+      return { items: out.SecurityGroups, next: out.NextToken }
+    })
+    const byId = new Map(groups.map((g) => [g.GroupId, g]))
+    ctx.state.network.securityGroups = ids.flatMap((id) => {
+      const g = byId.get(id)
+      return g ? [securityGroupState(g)] : []
+    })
+  } catch (err) {
+    ctx.unavailable('/network/securityGroups', causeFrom(err, 'ec2', 'DescribeSecurityGroups'))
+  }
+}
