@@ -4,6 +4,7 @@ import { INPUTS } from './config/inputs.js'
 import { loadConfig } from './config/load.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
+import { publishToGitHub } from './report/github-features.js'
 import { emitAnnotations, setAuditOutputs, writeJobSummary } from './report/github-actions.js'
 import { renderConsole } from './report/console.js'
 import { audit } from './run.js'
@@ -14,6 +15,8 @@ export function readActionInputs(): RawInputs {
   for (const spec of INPUTS) {
     if (spec.only === 'cli') continue
     const value = core.getInput(spec.name)
+    // Mask before anything could print it.
+    if (spec.name === 'db-user-password' && value !== '') core.setSecret(value)
     if (value !== '') raw[spec.name] = { value, where: { input: spec.name } }
   }
   return raw
@@ -44,6 +47,8 @@ export async function run(): Promise<void> {
     emitAnnotations(report)
     await writeJobSummary(report)
     setAuditOutputs(report, config.params.reportPath)
+    if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
+    await publishToGitHub(report, config.params)
     if (outcome.stats) core.debug(`AWS calls: ${JSON.stringify(outcome.stats)}`)
     if (outcome.exitCode !== 0) {
       core.setFailed(

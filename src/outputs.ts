@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path'
 import type { Config } from './config/load.js'
 import type { AuditOutcome } from './run.js'
 import { renderJson } from './report/json.js'
+import { renderJUnit } from './report/junit.js'
+import { renderSarif } from './report/sarif.js'
 import { writeSnapshot } from './state/snapshot.js'
 
 export function writeTextFile(file: string, text: string, cwd: string = process.cwd()): string {
@@ -12,8 +14,12 @@ export function writeTextFile(file: string, text: string, cwd: string = process.
   return path
 }
 
-/** Files every entry point writes after an audit: the JSON report and, when asked, the state snapshot. */
+/** Files every entry point writes after an audit: the JSON report and, when asked, SARIF, JUnit and the state snapshot. */
 export function writeAuditFiles(config: Config, outcome: AuditOutcome, options: { reportPath?: string; cwd?: string }): void {
-  if (options.reportPath) writeTextFile(options.reportPath, renderJson(outcome.report), options.cwd)
-  if (config.params.saveState) writeSnapshot(config.params.saveState, outcome.state, options.cwd)
+  const { params } = config
+  const cwd = options.cwd ?? process.cwd()
+  if (options.reportPath) writeTextFile(options.reportPath, renderJson(outcome.report), cwd)
+  if (params.sarifFile) writeTextFile(params.sarifFile, JSON.stringify(renderSarif(outcome.report, { ruleSetRoot: cwd }), null, 2) + '\n', cwd)
+  if (params.junitFile) writeTextFile(params.junitFile, renderJUnit(outcome.report), cwd)
+  if (params.saveState) writeSnapshot(params.saveState, outcome.state, cwd)
 }

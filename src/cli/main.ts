@@ -6,12 +6,14 @@ import type { RawInputs } from '../config/parameters.js'
 import { writeAuditFiles, writeTextFile } from '../outputs.js'
 import { renderConsole } from '../report/console.js'
 import { renderJson } from '../report/json.js'
+import { renderJUnit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
+import { renderSarif } from '../report/sarif.js'
 import type { AuditReport } from '../report/types.js'
 import { audit } from '../run.js'
 import { VERSION } from '../version.js'
 
-const FORMATS = ['console', 'json', 'markdown'] as const
+const FORMATS = ['console', 'json', 'markdown', 'sarif', 'junit'] as const
 type Format = (typeof FORMATS)[number]
 const COMMANDS = ['audit', 'plan', 'apply'] as const
 
@@ -57,6 +59,8 @@ AWS_ENDPOINT_URL_<SERVICE>, ...).
 function render(report: AuditReport, format: Format, color: boolean, verbose: boolean): string {
   if (format === 'json') return renderJson(report)
   if (format === 'markdown') return renderMarkdown(report)
+  if (format === 'sarif') return JSON.stringify(renderSarif(report, { ruleSetRoot: process.cwd() }), null, 2) + '\n'
+  if (format === 'junit') return renderJUnit(report)
   return renderConsole(report, { color, verbose })
 }
 

@@ -41,6 +41,17 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'state-file', kind: 'string', description: 'Judge this saved account state (JSON) instead of reading AWS.' },
   { name: 'save-state', kind: 'string', description: 'Write the collected account state to this file (it holds no secret).' },
   { name: 'report-path', kind: 'string', default: 'cargo-redshift-guard-report.json', description: 'Where to write the JSON report.' },
+  { name: 'sarif-file', kind: 'string', description: 'Write a SARIF 2.1.0 report here, for github/codeql-action/upload-sarif (needs security-events: write).' },
+  { name: 'junit-file', kind: 'string', description: 'Write a JUnit XML report here, for CI systems other than GitHub.' },
+  { name: 'comment-on-pr', kind: 'boolean', default: 'false', only: 'action', description: 'On pull-request events, keep one comment on the PR with the summary, edited in place on every run (needs pull-requests: write).' },
+  { name: 'drift-issue', kind: 'boolean', default: 'false', only: 'action', description: 'On schedule and workflow_dispatch events, open one issue when drift appears, update it on later runs and close it when every rule passes (needs issues: write).' },
+  { name: 'drift-issue-title', kind: 'string', default: 'Cargo on Redshift: setup drift', only: 'action', description: 'Title of the drift issue.' },
+  { name: 'drift-issue-labels', kind: 'list', default: 'cargo-redshift-guard', only: 'action', description: 'Labels of the drift issue (the first one is used to find it again).' },
+  { name: 'github-token', kind: 'string', only: 'action', description: "Token for the PR comment and the drift issue. Defaults to the workflow's GITHUB_TOKEN." },
+  { name: 'remediate', kind: 'list', description: "Rule ids whose automatic fixes apply may make, or 'all'. Empty: apply changes nothing." },
+  { name: 'allow-public-access', kind: 'boolean', default: 'false', description: 'Let apply make the workgroup or cluster publicly accessible (redshift-publicly-accessible). Off unless set: it opens the database to the internet.' },
+  { name: 'plan-file', kind: 'string', description: "mode plan: where to write the plan (JSON; a Markdown twin is written beside it). mode apply: the reviewed plan to apply; apply refuses when the account changed since it was made." },
+  { name: 'db-user-password', kind: 'string', description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
   { name: 'timeout', kind: 'number', default: '300', description: 'Overall time limit for reading AWS, in seconds; what is not read by then is reported as error.' },
   { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' }
 ]

@@ -41,6 +41,19 @@ export interface Parameters {
   reportPath: string
   timeoutSeconds: number
   maxConcurrency: number
+  sarifFile?: string
+  junitFile?: string
+  commentOnPr: boolean
+  driftIssue: boolean
+  driftIssueTitle: string
+  driftIssueLabels: string[]
+  githubToken?: string
+  /** Rule ids apply may fix; ['all'] for every rule. */
+  remediate: string[]
+  allowPublicAccess: boolean
+  planFile?: string
+  /** Secret: never logged, reported or saved. */
+  dbUserPassword?: string
 }
 
 /** A raw value with where it came from, so errors can name the place. */
@@ -296,6 +309,25 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
   const timeoutSeconds = r.number('timeout', 1, 3600)
   const maxConcurrency = r.number('max-concurrency', 1, 64)
   const accessKeyMaxAgeDays = r.number('access-key-max-age-days', 1, 36500)
+  const sarifFile = r.string('sarif-file')
+  const junitFile = r.string('junit-file')
+  const commentOnPr = r.boolean('comment-on-pr')
+  const driftIssue = r.boolean('drift-issue')
+  const driftIssueTitle = r.string('drift-issue-title') ?? 'Cargo on Redshift: setup drift'
+  const driftIssueLabels = r.list('drift-issue-labels')
+  const githubToken = r.string('github-token')
+  const remediate = r.list('remediate')
+  if (remediate.includes('all') && remediate.length > 1) r.problem('remediate', "'all' cannot be combined with rule ids")
+  const allowPublicAccess = r.boolean('allow-public-access')
+  const planFile = r.string('plan-file')
+  const dbUserPassword = raw['db-user-password']?.value === undefined ? undefined : String(raw['db-user-password'].value)
+  if (dbUserPassword !== undefined && !/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)[\x21-\x7e]{8,64}$/.test(dbUserPassword)) {
+    // Redshift's rule: 8-64 printable ASCII with upper, lower and a digit. Never echo the value.
+    r.problem('db-user-password', "is not a valid Redshift password (8-64 printable ASCII characters with an upper-case letter, a lower-case letter and a digit; no spaces)")
+  }
+  if (dbUserPassword !== undefined && /['"\\/@\s]/.test(dbUserPassword)) {
+    r.problem('db-user-password', "must not contain quotes, backslash, '/', '@' or spaces")
+  }
 
   if (!stateFile && !workgroup && !clusterIdentifier) {
     r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file to judge')
@@ -322,7 +354,18 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     reportPath,
     timeoutSeconds,
     maxConcurrency,
+    commentOnPr,
+    driftIssue,
+    driftIssueTitle,
+    driftIssueLabels,
+    remediate,
+    allowPublicAccess,
     ...defined({
+      sarifFile,
+      junitFile,
+      githubToken,
+      planFile,
+      dbUserPassword,
       cargoRoleArn,
       region,
       workgroup,

@@ -72,11 +72,28 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
     const declared = Object.keys(action.inputs).sort()
     expect(declared).toEqual(INPUTS.filter((i) => i.only !== 'cli').map((i) => i.name).sort())
+    expect(action.inputs['github-token'].default).toBe('${{ github.token }}')
     for (const [name, spec] of Object.entries<{ description: string; default?: string }>(action.inputs)) {
       expect(spec.description.length, name).toBeGreaterThan(20)
       // A default here would be passed as if given and hide the config file's value.
-      expect(spec.default, name).toBeUndefined()
+      if (name !== 'github-token') expect(spec.default, name).toBeUndefined()
     }
     for (const output of ['status', 'drift-count', 'error-count', 'report-path']) expect(action.outputs[output]?.description).toBeTruthy()
+  })
+})
+
+describe('the bundled action with sarif-file and junit-file', () => {
+  it('writes a schema-valid SARIF file and a JUnit file', async () => {
+    const { validateSarif } = await import('../fixtures/sarif-validator.js')
+    const run = runDistAction({ ...DRIFTED, 'sarif-file': '/tmp/crg-dist.sarif', 'junit-file': '/tmp/crg-dist-junit.xml', 'fail-on': 'none' })
+    expect(run.status).toBe(0)
+    const sarif = JSON.parse(readFileSync('/tmp/crg-dist.sarif', 'utf8'))
+    expect(validateSarif(sarif), JSON.stringify(validateSarif.errors)).toBe(true)
+    const ids = sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort()
+    expect(ids).toEqual([...DRIFTED_RULES].sort())
+    for (const r of sarif.runs[0].results) expect(r.locations[0].physicalLocation.artifactLocation.uri).toBe('policies/cargo-redshift.yaml')
+    expect(run.outputs['sarif-file']).toBe('/tmp/crg-dist.sarif')
+    const junit = readFileSync('/tmp/crg-dist-junit.xml', 'utf8')
+    expect((junit.match(/<failure /g) ?? []).length).toBe(DRIFTED_RULES.length)
   })
 })

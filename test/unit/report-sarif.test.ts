@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import AjvDraft04Module from 'ajv-draft-04'
-import ajvFormatsModule from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
 import {
   artifactUri,
@@ -12,29 +8,7 @@ import {
   type SarifLog
 } from '../../src/report/sarif.js'
 import { ACCOUNT_ID, cleanReport, driftedReport, finding, REGION, RULE_FILE, RULES, summarize } from '../fixtures/reports.js'
-
-/*
- * The official SARIF 2.1.0 schema (OASIS, final "rtm.5" revision, the one
- * schemastore serves as sarif-2.1.0.json) as shipped in the npm package
- * @microsoft/jest-sarif. It is a draft-04 schema, hence ajv-draft-04.
- */
-const require = createRequire(import.meta.url)
-const SCHEMA_PATH = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json')
-const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as Record<string, unknown>
-
-// Both packages are CommonJS; under NodeNext the class/function may sit on `.default`.
-type AjvLike = {
-  compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown[] | null }
-}
-const unwrap = <T>(mod: unknown): T => ((mod as { default?: T }).default ?? mod) as T
-const Ajv04 = unwrap<new (options: object) => AjvLike>(AjvDraft04Module)
-const addFormats = unwrap<(ajv: AjvLike) => void>(ajvFormatsModule)
-
-// unicodeRegExp off: the schema's `language` pattern (`...[a-zA-Z]{2}]?$`) has a
-// stray `]` that is legal in a plain JavaScript RegExp but not under the `u` flag.
-const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false })
-addFormats(ajv)
-const validateSarif = ajv.compile(schema)
+import { schema, validateSarif } from '../fixtures/sarif-validator.js'
 
 function expectValid(log: SarifLog): void {
   // Round-trip through JSON: what is validated is what gets written to disk.
