@@ -129,8 +129,20 @@ class Evaluator {
       ...extra
     }
     if (status === 'fail' || status === 'pass') finding.expected = renderText(rule.expected, scope)
-    if (rule.source) finding.source = rule.source
+    const located = this.locationOf(rule.given)
+    if (located) finding.source = located
+    else if (rule.source) finding.source = rule.source
     return finding
+  }
+
+  /** For IaC sources: where the resource the rule reads is defined (the deepest recorded ancestor). */
+  private locationOf(pointer: string): { file: string; line: number } | undefined {
+    let best: { pointer: string; file: string; line: number } | undefined
+    for (const l of this.input.state.locations ?? []) {
+      const above = l.pointer === '' || pointer === l.pointer || pointer.startsWith(`${l.pointer}/`)
+      if (above && (!best || l.pointer.length > best.pointer.length)) best = l
+    }
+    return best ? { file: best.file, line: best.line } : undefined
   }
 
   /** Why a rule can't be judged yet, in the order a person would want to know. */
@@ -156,7 +168,17 @@ class Evaluator {
     if (unreadable) {
       return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
     }
+    const unknown = this.readsOf(rule).flatMap((p) => (this.input.state.unknown ?? []).filter((u) => pointersOverlap(p, u.pointer)))
+    if (unknown.length > 0) {
+      return this.finding(rule, 'unknown', `not known until apply: ${[...new Set(unknown.map((u) => u.reason))].join('; ')}`, scope)
+    }
     return undefined
+  }
+
+  private readsOf(rule: Rule): string[] {
+    const reads = [rule.given]
+    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+    return reads
   }
 
   /**
@@ -178,8 +200,7 @@ class Evaluator {
 
   /** The first collection failure at, above or below anything the rule reads. */
   private unreadable(rule: Rule): CollectionCause | undefined {
-    const reads = [rule.given]
-    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+    const reads = this.readsOf(rule)
     for (const fact of this.input.state.unavailable) {
       if (reads.some((pointer) => pointersOverlap(pointer, fact.pointer))) return fact.cause
     }
@@ -287,7 +308,7 @@ export function compileProblems(ruleSet: RuleSet, params: Parameters): { rule: R
 }
 
 export function summarize(findings: Finding[]): Summary {
-  const summary: Summary = { total: findings.length, pass: 0, fail: 0, error: 0, skipped: 0, muted: 0 }
+  const summary: Summary = { total: findings.length, pass: 0, fail: 0, error: 0, skipped: 0, muted: 0, unknown: 0 }
   for (const f of findings) summary[f.status]++
   return summary
 }

@@ -2,7 +2,8 @@ import type { Severity } from '../config/parameters.js'
 import type { Rule } from '../config/rule-set.types.js'
 import type { CollectionCause } from '../state/types.js'
 
-export type Status = 'pass' | 'fail' | 'error' | 'skipped' | 'muted'
+/** `unknown`: the value is only known after an IaC apply; neither a pass nor a fail. */
+export type Status = 'pass' | 'fail' | 'error' | 'skipped' | 'muted' | 'unknown'
 
 /** The verdict of one rule on one resource. */
 export interface Finding {
@@ -32,4 +33,5 @@ export interface Summary {
   error: number
   skipped: number
   muted: number
+  unknown: number
 }

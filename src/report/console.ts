@@ -9,6 +9,7 @@ const LABEL: Record<Status, [string, Style]> = {
   fail: ['FAIL ', 'red'],
   muted: ['MUTED', 'gray'],
   skipped: ['SKIP ', 'gray'],
+  unknown: ['UNKN ', 'yellow'],
   pass: ['PASS ', 'green']
 }
 

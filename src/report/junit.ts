@@ -76,6 +76,7 @@ function testcase(finding: Finding, group: RuleGroup): string {
       return `${open}>\n      <error${attributes({ message, type })}>${escapeXmlText(details(finding))}</error>\n    </testcase>`
     }
     case 'skipped':
+    case 'unknown':
       return `${open}>\n      <skipped${attributes({ message: finding.message })}/>\n    </testcase>`
     case 'muted': {
       const waiver = finding.waiver

@@ -1,9 +1,9 @@
 import type { Finding, Status } from '../evaluate/types.js'
 import type { AuditReport } from './types.js'
 
-const ICON: Record<Status, string> = { pass: '✅', fail: '❌', error: '⚠️', skipped: '⏭️', muted: '🔕' }
+const ICON: Record<Status, string> = { pass: '✅', fail: '❌', error: '⚠️', skipped: '⏭️', muted: '🔕', unknown: '❔' }
 const SEVERITY_ORDER = { error: 0, warning: 1, notice: 2 } as const
-const STATUS_ORDER: Record<Status, number> = { error: 0, fail: 1, muted: 2, skipped: 3, pass: 4 }
+const STATUS_ORDER: Record<Status, number> = { error: 0, fail: 1, unknown: 2, muted: 3, skipped: 4, pass: 5 }
 
 /** Most urgent first: errors and failures before passes, then by severity. */
 export function byUrgency(a: Finding, b: Finding): number {
@@ -29,7 +29,8 @@ export function statusLine(report: AuditReport): string {
       : report.result === 'drift'
         ? `❌ Cargo setup on ${target}: ${s.fail} rule(s) drifted`
         : `⚠️ Cargo setup on ${target}: ${s.error} rule(s) could not be checked${s.fail ? `, ${s.fail} drifted` : ''}`
-  return `${head} — ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped, ${s.muted} muted`
+  const unknown = s.unknown > 0 ? `, ${s.unknown} unknown until apply` : ''
+  return `${head} — ${s.pass} pass, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped, ${s.muted} muted${unknown}`
 }
 
 /** The job summary / PR comment body: status line, table by urgency, folded details, connection details. */

@@ -170,6 +170,20 @@ export interface UnavailableFact {
   cause: CollectionCause
 }
 
+/** A value an IaC plan will only know after apply. */
+export interface UnknownFact {
+  pointer: string
+  /** e.g. 'known after apply: aws_iam_role.cargo.arn' */
+  reason: string
+}
+
+/** Where the resource behind a part of the state is defined (IaC sources). */
+export interface SourceLocation {
+  pointer: string
+  file: string
+  line: number
+}
+
 export interface StateSource {
   kind: 'aws' | 'snapshot' | 'terraform' | 'cloudformation'
   collectedAt: string
@@ -196,4 +210,8 @@ export interface AccountState {
   }
   sql?: Partial<SqlState>
   unavailable: UnavailableFact[]
+  /** IaC sources: values known only after apply; rules reading them are `unknown`. */
+  unknown?: UnknownFact[]
+  /** IaC sources: where resources are defined, for annotations and SARIF. */
+  locations?: SourceLocation[]
 }
