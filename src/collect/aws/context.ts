@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
@@ -94,6 +95,8 @@ export function createAwsCollectContext(
   const limit = pLimit(Math.max(1, Math.floor(options.maxConcurrency)))
   const stats = new Counter()
   const deadline = new AbortController()
+  // Every call in flight listens on the one deadline signal; the count is bounded by p-limit.
+  setMaxListeners(0, deadline.signal)
   const timer = setTimeout(() => deadline.abort(new Error('deadline')), Math.max(0, options.timeoutMs))
   timer.unref()
   const seconds = Math.round(options.timeoutMs / 100) / 10
