@@ -1,0 +1,226 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import type { AccountState } from '../../src/state/types.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const EXAMPLES = join(ROOT, 'examples')
+const SERVERLESS_CONFIG = join(EXAMPLES, 'serverless.yml')
+const COMPLIANT = join(EXAMPLES, 'serverless-compliant.state.json')
+const DRIFTED = join(EXAMPLES, 'serverless-drifted.state.json')
+
+const DRIFTED_FAILURES = [
+  'iam-role-trusts-lambda',
+  'iam-role-lambda-policies',
+  'redshift-role-associated',
+  'network-cargo-ingress-narrow',
+  'iam-lambda-user-key-age',
+  'sql-exfunc-usage',
+  'sql-source-select'
+]
+
+type Io = NonNullable<Parameters<typeof main>[1]>
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+async function cli(...argv: string[]): Promise<Run> {
+  const out: string[] = []
+  const err: string[] = []
+  const io = {
+    stdout: { write: (chunk: string | Uint8Array) => (out.push(String(chunk)), true) },
+    stderr: { write: (chunk: string | Uint8Array) => (err.push(String(chunk)), true) }
+  } as unknown as Io
+  const code = await main(argv, io)
+  return { code, stdout: out.join(''), stderr: err.join('') }
+}
+
+interface JsonFinding {
+  ruleId: string
+  status: string
+  severity: string
+  resource: string
+  message: string
+}
+
+function findingsOf(run: Run): JsonFinding[] {
+  const report = JSON.parse(run.stdout) as { findings: JsonFinding[] }
+  return report.findings
+}
+
+// The CLI reads the default config file relative to the working directory and writes
+// files there: run it in an empty directory so nothing in the checkout can interfere.
+let work: string
+let previousCwd: string
+beforeAll(() => {
+  previousCwd = process.cwd()
+  work = mkdtempSync(join(tmpdir(), 'crg-cli-'))
+  process.chdir(work)
+})
+afterAll(() => {
+  process.chdir(previousCwd)
+  rmSync(work, { recursive: true, force: true })
+})
+
+describe('usage', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const run = await cli('--help')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toContain('Usage: cargo-redshift-guard')
+    expect(run.stdout).toContain('--cargo-ips')
+    expect(run.stdout).toContain('--state-file')
+    expect(run.stderr).toBe('')
+  })
+
+  it('--version prints the version', async () => {
+    const run = await cli('--version')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('an unknown flag exits 2', async () => {
+    const run = await cli('--frobnicate', '--state', COMPLIANT)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('frobnicate')
+    expect(run.stdout).toBe('')
+  })
+
+  it('an unknown command exits 2', async () => {
+    const run = await cli('fix', '--state', COMPLIANT)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("'fix'")
+  })
+
+  it('an unknown format exits 2', async () => {
+    const run = await cli('--format', 'xml', '--config', SERVERLESS_CONFIG, '--state', COMPLIANT)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('xml')
+  })
+
+  it('a bad input exits 2 and names the flag', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', COMPLIANT, '--cargo-ips', '3.251.12.34/24')
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('--cargo-ips')
+    expect(run.stderr).toContain('3.251.12.0/24')
+    expect(run.stderr).toContain('Nothing was read or changed')
+    expect(run.stdout).toBe('')
+  })
+
+  it('several bad inputs are all reported', async () => {
+    const run = await cli('--state', COMPLIANT, '--cargo-ips', '10.1', '--fail-on', 'sometimes', '--timeout', '0')
+    expect(run.code).toBe(2)
+    for (const flag of ['--cargo-ips', '--fail-on', '--timeout']) expect(run.stderr).toContain(flag)
+  })
+
+  it('a bad state file exits 2 and names it', async () => {
+    const bad = join(work, 'broken.state.json')
+    writeFileSync(bad, '{ "schemaVersion": 2 }\n')
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', bad)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('broken.state.json')
+  })
+})
+
+describe('audit of a state file', () => {
+  it('drifted example: exit 1, and the console output names each failing rule', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED)
+    expect(run.code).toBe(1)
+    for (const id of DRIFTED_FAILURES) expect(run.stdout).toMatch(new RegExp(`FAIL\\s+${id}\\b`))
+    // Passing rules are not called failures.
+    expect(run.stdout).not.toMatch(/FAIL\s+iam-role-exists\b/)
+    // No colour codes when stdout is not a terminal.
+    expect(run.stdout).not.toContain('\u001b[')
+  })
+
+  it('compliant example: exit 0', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', COMPLIANT)
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toMatch(/FAIL|ERROR/)
+    expect(run.stdout).toContain('Connection details for Cargo')
+  })
+
+  it('--format json: parseable, every finding has ruleId, status, severity, resource and message', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--format', 'json')
+    expect(run.code).toBe(1)
+    const findings = findingsOf(run)
+    expect(findings.length).toBeGreaterThanOrEqual(17)
+    for (const f of findings) {
+      expect(typeof f.ruleId).toBe('string')
+      expect(['pass', 'fail', 'error', 'skipped', 'muted', 'unknown']).toContain(f.status)
+      expect(['error', 'warning', 'notice']).toContain(f.severity)
+      expect(f.resource).toMatch(/^[a-z]+:/)
+      expect(f.message.length).toBeGreaterThan(0)
+    }
+    expect(findings.filter((f) => f.status === 'fail').map((f) => f.ruleId).sort()).toEqual([...DRIFTED_FAILURES].sort())
+  })
+
+  it('--fail-on none on the drifted example exits 0', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--fail-on', 'none')
+    expect(run.code).toBe(0)
+    // The drift is still reported.
+    expect(run.stdout).toMatch(/FAIL\s+sql-exfunc-usage/)
+  })
+
+  it('--fail-on error ignores warnings only', async () => {
+    // Only the warning (key age) is drifted: exit 0 at fail-on error, 1 at fail-on warning.
+    const state = JSON.parse(readFileSync(COMPLIANT, 'utf8')) as AccountState
+    state.iam.lambdaUser!.accessKeys[0]!.ageDays = 900
+    const file = join(work, 'old-key.state.json')
+    writeFileSync(file, JSON.stringify(state))
+    expect((await cli('--config', SERVERLESS_CONFIG, '--state', file)).code).toBe(0)
+    expect((await cli('--config', SERVERLESS_CONFIG, '--state', file, '--fail-on', 'warning')).code).toBe(1)
+  })
+
+  it('a rule that could not be checked fails the run unless --fail-on-error false', async () => {
+    const state = JSON.parse(readFileSync(COMPLIANT, 'utf8')) as AccountState
+    delete state.sql
+    state.unavailable.push({
+      pointer: '/sql',
+      cause: { service: 'redshift-data', operation: 'ExecuteStatement', iamAction: 'redshift-data:ExecuteStatement', message: 'denied' }
+    })
+    const file = join(work, 'no-sql.state.json')
+    writeFileSync(file, JSON.stringify(state))
+    const strict = await cli('--config', SERVERLESS_CONFIG, '--state', file)
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toMatch(/ERROR\s+sql-user/)
+    expect(strict.stdout).toContain('redshift-data:ExecuteStatement')
+    expect((await cli('--config', SERVERLESS_CONFIG, '--state', file, '--fail-on-error', 'false')).code).toBe(0)
+  })
+
+  it('--disable-rules skips a failing rule', async () => {
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--format', 'json', '--disable-rules', 'sql-exfunc-usage')
+    const f = findingsOf(run).find((x) => x.ruleId === 'sql-exfunc-usage')!
+    expect(f.status).toBe('skipped')
+  })
+
+  it('--output writes the report to a file instead of stdout', async () => {
+    const file = join(work, 'out', 'report.md')
+    const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--format', 'markdown', '--output', file)
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(readFileSync(file, 'utf8')).toContain('sql-exfunc-usage')
+  })
+
+  it('--save-state writes a snapshot that re-evaluates to the same verdicts and holds no access key id', async () => {
+    const snapshot = join(work, 'saved', 'state.json')
+    const first = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--format', 'json', '--save-state', snapshot)
+    expect(first.code).toBe(1)
+    expect(existsSync(snapshot)).toBe(true)
+    const text = readFileSync(snapshot, 'utf8')
+    expect(text).not.toMatch(/\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/)
+    expect(text).not.toMatch(/accessKeyId/i)
+    expect(text).not.toMatch(/secret/i)
+
+    const second = await cli('--config', SERVERLESS_CONFIG, '--state', snapshot, '--format', 'json')
+    expect(second.code).toBe(first.code)
+    const verdicts = (run: Run) => findingsOf(run).map(({ ruleId, status, severity, resource, message }) => ({ ruleId, status, severity, resource, message }))
+    expect(verdicts(second)).toEqual(verdicts(first))
+    expect(verdicts(first).some((f) => f.status === 'fail')).toBe(true)
+  })
+})
