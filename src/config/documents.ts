@@ -40,7 +40,7 @@ export function parseLocatedDocument(text: string, file: string): LocatedDocumen
   if (syntax.length > 0) {
     throw new ConfigError(
       syntax.map((e) => {
-        const pos = e.linePos?.[0]
+        const pos = lineCounter.linePos(e.pos[0])
         return {
           where: { file, ...(pos ? { line: pos.line, column: pos.col } : {}) },
           message: `${/\.json$/i.test(file) ? 'JSON' : 'YAML'} syntax: ${e.message.split('\n')[0]}`

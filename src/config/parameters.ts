@@ -200,7 +200,12 @@ export function checkSqlIdentifier(value: string, report: (message: string) => v
 export function normalizeCidr(text: string): { cidr?: string; error?: string } {
   const [address = '', bits, extra] = text.split('/')
   // ipaddr.js also accepts legacy IPv4 forms ('10.1', hex, octal); only dotted quads are addresses here.
-  const validAddress = address.includes(':') ? ipaddr.IPv6.isValid(address) : ipaddr.IPv4.isValidFourPartDecimal(address)
+  // Zone indexes (fe80::1%eth0) name a local interface: no security group rule can hold one.
+  const validAddress = address.includes('%')
+    ? false
+    : address.includes(':')
+      ? ipaddr.IPv6.isValid(address)
+      : ipaddr.IPv4.isValidFourPartDecimal(address)
   if (!validAddress || extra !== undefined) return { error: `'${text}' is not an IP address or CIDR block` }
   const parsed = ipaddr.parse(address)
   const family = parsed.kind() === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6
@@ -332,7 +337,7 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
   if (!stateFile && !workgroup && !clusterIdentifier) {
     r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file to judge')
   }
-  if (!stateFile && !region) {
+  if (!stateFile && !region && !r.problems.some((p) => p.where.input?.startsWith('region'))) {
     r.problem('region', 'is required to read AWS (or set AWS_REGION)')
   }
 

@@ -21,7 +21,9 @@ export function loadWaivers(file: string, ruleSet: RuleSet, cwd: string = proces
   const known = new Set(ruleSet.rules.map((r) => r.id))
   waivers.forEach((w, i) => {
     if (!known.has(w.rule)) problems.push({ where: doc.locate(`/waivers/${i}/rule`), message: `waives unknown rule '${w.rule}'` })
-    if (Number.isNaN(Date.parse(`${w.expires}T00:00:00Z`))) {
+    // Date.parse rolls 2026-02-30 over to March; a real date survives the round trip.
+    const day = new Date(`${w.expires}T00:00:00Z`)
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== w.expires) {
       problems.push({ where: doc.locate(`/waivers/${i}/expires`), message: `'${w.expires}' is not a calendar date` })
     }
   })

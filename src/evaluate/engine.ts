@@ -72,7 +72,10 @@ function describeValue(value: unknown): string {
 function errorSentences(errors: ErrorObject[] | null | undefined): string[] {
   const out: string[] = []
   for (const e of errors ?? []) {
-    if (e.keyword === 'errorMessage' || ['iamAllows', 'trustsService', 'cidrsAdmitted', 'noWiderIngress'].includes(e.keyword)) {
+    if (e.keyword === 'errorMessage') {
+      // ajv-errors writes template values as JSON; a name reads better bare (rule texts quote with ').
+      out.push((e.message ?? 'does not hold').replace(/"(?:[^"\\]|\\.)*"/g, (literal) => String(JSON.parse(literal))))
+    } else if (['iamAllows', 'trustsService', 'cidrsAdmitted', 'noWiderIngress'].includes(e.keyword)) {
       out.push(e.message ?? 'does not hold')
     } else if (!['allOf', 'anyOf', 'if'].includes(e.keyword)) {
       const where = e.instancePath === '' ? 'value' : e.instancePath.slice(1).replace(/\//g, '.')
@@ -212,6 +215,38 @@ class Evaluator {
     const target = resolvePointer(this.input.state, rule.given)
     const items = rule.each && Array.isArray(target) && target.length > 0 ? target : undefined
     const subjects = items ? items.map((item) => ({ item, scope: scopeFor(this.input.state, this.values, item) })) : [{ item: target, scope }]
+    const absent = this.configuredButAbsent(rule, items ?? [])
+    if (absent.length > 0 && this.precondition(rule, scope) === undefined) {
+      // A list judged per element must hold every element the inputs name; else those go unjudged.
+      const missing = absent.map((item) => {
+        const itemScope = scopeFor(this.input.state, this.values, item)
+        return this.finding(rule, 'error', `cannot be checked: the state has no entry for ${describeValue(item)} at ${rule.given}`, itemScope)
+      })
+      if (!items) return missing
+      return [...this.judgeSubjects(rule, subjects, scope, true), ...missing]
+    }
+    return this.judgeSubjects(rule, subjects, scope, items !== undefined)
+  }
+
+  /** Elements named by the rule's list parameter (e.g. source-schemas) that the state lacks. */
+  private configuredButAbsent(rule: Rule, items: unknown[]): Record<string, unknown>[] {
+    if (!rule.each || !rule.onlyWithParameter) return []
+    const configured = this.values[rule.onlyWithParameter]
+    if (!Array.isArray(configured)) return []
+    return configured.filter(
+      (want): want is Record<string, unknown> =>
+        typeof want === 'object' &&
+        want !== null &&
+        !items.some((have) => typeof have === 'object' && have !== null && Object.entries(want).every(([k, v]) => (have as Record<string, unknown>)[k] === v))
+    )
+  }
+
+  private judgeSubjects(
+    rule: Rule,
+    subjects: { item: unknown; scope: PlaceholderScope }[],
+    scope: PlaceholderScope,
+    perElement: boolean
+  ): Finding[] {
     return subjects.map(({ item, scope: itemScope }) => {
       const blocked = this.precondition(rule, itemScope)
       if (blocked) return blocked
@@ -222,10 +257,10 @@ class Evaluator {
         if (rule.whenMissing === 'skip') return this.finding(rule, 'skipped', message, scope)
         return this.finding(rule, 'fail', message, scope, { actual: 'absent' })
       }
-      if (rule.each && !Array.isArray(item) && !items) {
+      if (rule.each && !perElement && !Array.isArray(item)) {
         return this.finding(rule, 'error', `cannot be checked: ${rule.given} is not a list in the state`, scope)
       }
-      if (rule.each && !items) return this.finding(rule, 'skipped', 'nothing to check', scope)
+      if (rule.each && !perElement) return this.finding(rule, 'skipped', 'nothing to check', scope)
       return this.judge(rule, item, itemScope)
     })
   }

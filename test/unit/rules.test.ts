@@ -1240,7 +1240,7 @@ describe('messages of the default rule set', () => {
   // BUG (policies/cargo-redshift.yaml, sql-source-select): the errorMessage template
   // "no SELECT on table ${item.schema}.${1/name}" is interpolated by ajv-errors, which
   // JSON-encodes the table name, so the message reads `no SELECT on table public."orders"`.
-  it.fails('names a table that is not selectable as schema.table, without JSON quotes', () => {
+  it('names a table that is not selectable as schema.table, without JSON quotes', () => {
     const f = only(run((s) => (schemas(s)[0]!.tables[1]!.select = false)), 'sql-source-select')
     expect(f.message).toBe('no SELECT on table public.orders')
   })
@@ -1252,7 +1252,7 @@ describe('source schemas named in the inputs', () => {
   // source-schemas input. With a state file that lacks a configured schema, that schema is
   // never judged and the run is clean (with an empty list the rule is 'skipped: nothing to
   // check'). The live collector always fills one entry per input, so only state-file runs hit it.
-  it.fails('a configured schema absent from the state is not silently passed', () => {
+  it('a configured schema absent from the state is not silently passed', () => {
     const findings = run(() => {}, { inputs: { 'source-schemas': ['analytics.public', 'sales.crm'] } })
     const crm = findings.filter((f) => f.ruleId === 'sql-source-select' && f.resource === 'sql:schema/sales.crm')
     expect(crm).toHaveLength(1)
