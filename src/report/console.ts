@@ -19,7 +19,9 @@ export function renderConsole(report: AuditReport, options: { color: boolean; ve
   const out: string[] = [paint('bold', statusLine(report).replace(/^\S+ /, '')), '']
   for (const f of [...report.findings].sort(byUrgency)) {
     const [label, style] = LABEL[f.status]
-    out.push(`${paint(style, label)} ${paint('bold', f.ruleId)} ${paint('gray', `[${f.severity}] ${f.resource}`)}`)
+    // Severity matters only where something is wrong; on a pass it reads like an error.
+    const severity = f.status === 'fail' || f.status === 'error' ? `[${f.severity}] ` : ''
+    out.push(`${paint(style, label)} ${paint('bold', f.ruleId)} ${paint('gray', `${severity}${f.resource}`)}`)
     out.push(`      ${f.message}`)
     if (f.status === 'fail' || f.status === 'error' || options.verbose) out.push(...details(f).map((l) => `      ${paint('gray', l)}`))
   }
