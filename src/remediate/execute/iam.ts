@@ -1,0 +1,194 @@
+/**
+ * IAM steps. Create* answering EntityAlreadyExists is done once a read confirms the entity;
+ * documents are merged onto a fresh read, so a statement added meanwhile is kept.
+ */
+import {
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetUserCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  UpdateAssumeRolePolicyCommand,
+  type AttachedPolicy
+} from '@aws-sdk/client-iam'
+import { paginate } from '../../collect/aws/context.js'
+import { parsePolicyDocument } from '../../evaluate/iam-policy.js'
+import type { PolicyDocument, PolicyStatement } from '../../state/types.js'
+import { canonicalJson } from '../digest.js'
+import { allowsAssumeRole, serviceOfTrustStatement, statementsOf, trusts, withStatements } from '../documents.js'
+import type { PlanStep } from '../types.js'
+import { alreadyDone, changed, codeOf, failure, type ExecContext, type Executor } from './context.js'
+
+const str = (step: PlanStep, key: string): string => {
+  const v = step.request[key]
+  if (typeof v !== 'string' || v === '') throw failure(step.service, step.operation, 'InvalidPlan', `step ${step.id}: request.${key} must be a string`)
+  return v
+}
+
+const doc = (step: PlanStep, key: string): string => {
+  const v = step.request[key]
+  if (typeof v !== 'object' || v === null) throw failure(step.service, step.operation, 'InvalidPlan', `step ${step.id}: request.${key} must be a policy document`)
+  return JSON.stringify(v)
+}
+
+const alreadyExists = (err: unknown) => ['EntityAlreadyExists', 'EntityAlreadyExistsException'].includes(codeOf(err))
+
+function additions(step: PlanStep): PolicyStatement[] {
+  if (step.merge?.kind !== 'statements') throw failure('iam', step.operation, 'InvalidPlan', `step ${step.id} has no statements to merge`)
+  return step.merge.add as unknown as PolicyStatement[]
+}
+
+function has(document: PolicyDocument, statement: PolicyStatement): boolean {
+  const key = canonicalJson(statement)
+  return statementsOf(document).some((s) => canonicalJson(s) === key)
+}
+
+async function attachedTo(x: ExecContext, kind: 'role' | 'user', name: string): Promise<AttachedPolicy[]> {
+  const { iam } = x.clients
+  return paginate(async (marker) => {
+    if (kind === 'role') {
+      const out = await x.ctx.call('iam', 'ListAttachedRolePolicies', (abortSignal) =>
+        iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, ...(marker ? { Marker: marker } : {}) }), { abortSignal })
+      )
+      return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
+    }
+    const out = await x.ctx.call('iam', 'ListAttachedUserPolicies', (abortSignal) =>
+      iam.send(new ListAttachedUserPoliciesCommand({ UserName: name, ...(marker ? { Marker: marker } : {}) }), { abortSignal })
+    )
+    return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
+  })
+}
+
+export const iamExecutors: Record<string, Executor> = {
+  async CreatePolicy(step, x) {
+    const name = str(step, 'PolicyName')
+    try {
+      await x.ctx.call('iam', 'CreatePolicy', (abortSignal) =>
+        x.clients.iam.send(
+          new CreatePolicyCommand({
+            PolicyName: name,
+            PolicyDocument: doc(step, 'PolicyDocument'),
+            ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
+          }),
+          { abortSignal }
+        )
+      )
+      return changed(`created policy ${name}`)
+    } catch (err) {
+      if (!alreadyExists(err)) throw err
+      await x.ctx.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: step.resource }), { abortSignal }))
+      return alreadyDone(`policy ${name} exists already`)
+    }
+  },
+
+  async CreatePolicyVersion(step, x) {
+    const arn = str(step, 'PolicyArn')
+    const add = additions(step)
+    const policy = await x.ctx.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }), { abortSignal }))
+    const versionId = policy.Policy?.DefaultVersionId ?? 'v1'
+    const version = await x.ctx.call('iam', 'GetPolicyVersion', (abortSignal) =>
+      x.clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }), { abortSignal })
+    )
+    const fresh = parsePolicyDocument(version.PolicyVersion?.Document ?? '{"Statement":[]}')
+    const missing = add.filter((s) => {
+      const resource = typeof s.Resource === 'string' ? s.Resource : undefined
+      return !has(fresh, s) && !(resource && allowsAssumeRole(fresh, resource))
+    })
+    if (missing.length === 0) return alreadyDone(`the default version ${versionId} of ${arn} allows it already`)
+    const merged = withStatements(fresh, missing)
+    try {
+      const out = await x.ctx.call('iam', 'CreatePolicyVersion', (abortSignal) =>
+        x.clients.iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: JSON.stringify(merged), SetAsDefault: true }), {
+          abortSignal
+        })
+      )
+      return changed(
+        `new default version ${out.PolicyVersion?.VersionId ?? ''} of ${arn}: ${statementsOf(fresh).length} statement(s) kept, ${missing.length} added`
+      )
+    } catch (err) {
+      if (codeOf(err) === 'LimitExceeded' || codeOf(err) === 'LimitExceededException') {
+        throw failure('iam', 'CreatePolicyVersion', 'LimitExceeded', `policy ${arn} has 5 versions, the most IAM keeps; this tool never deletes one: delete an old non-default version, then plan again`)
+      }
+      throw err
+    }
+  },
+
+  async CreateRole(step, x) {
+    const name = str(step, 'RoleName')
+    try {
+      await x.ctx.call('iam', 'CreateRole', (abortSignal) =>
+        x.clients.iam.send(
+          new CreateRoleCommand({
+            RoleName: name,
+            AssumeRolePolicyDocument: doc(step, 'AssumeRolePolicyDocument'),
+            ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
+          }),
+          { abortSignal }
+        )
+      )
+      return changed(`created role ${name}`)
+    } catch (err) {
+      if (!alreadyExists(err)) throw err
+      await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
+      return alreadyDone(`role ${name} exists already`)
+    }
+  },
+
+  async UpdateAssumeRolePolicy(step, x) {
+    const name = str(step, 'RoleName')
+    const add = additions(step)
+    const role = await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
+    const fresh = parsePolicyDocument(role.Role?.AssumeRolePolicyDocument ?? '{"Statement":[]}')
+    const missing = add.filter((s) => {
+      const service = serviceOfTrustStatement(s as unknown as Record<string, unknown>)
+      return !has(fresh, s) && !(service && trusts(fresh, service))
+    })
+    if (missing.length === 0) return alreadyDone(`role ${name} trusts ${add.map((s) => serviceOfTrustStatement(s as unknown as Record<string, unknown>)).join(' and ')} already`)
+    const merged = withStatements(fresh, missing)
+    await x.ctx.call('iam', 'UpdateAssumeRolePolicy', (abortSignal) =>
+      x.clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: JSON.stringify(merged) }), {
+        abortSignal
+      })
+    )
+    return changed(`trust policy of ${name}: ${statementsOf(fresh).length} statement(s) kept, ${missing.length} added`)
+  },
+
+  async AttachRolePolicy(step, x) {
+    const name = str(step, 'RoleName')
+    const arn = str(step, 'PolicyArn')
+    if ((await attachedTo(x, 'role', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
+    await x.ctx.call('iam', 'AttachRolePolicy', (abortSignal) =>
+      x.clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: arn }), { abortSignal })
+    )
+    return changed(`attached ${arn} to role ${name}`)
+  },
+
+  async CreateUser(step, x) {
+    const name = str(step, 'UserName')
+    try {
+      await x.ctx.call('iam', 'CreateUser', (abortSignal) => x.clients.iam.send(new CreateUserCommand({ UserName: name }), { abortSignal }))
+      return changed(`created user ${name} (no access key: that stays manual)`)
+    } catch (err) {
+      if (!alreadyExists(err)) throw err
+      await x.ctx.call('iam', 'GetUser', (abortSignal) => x.clients.iam.send(new GetUserCommand({ UserName: name }), { abortSignal }))
+      return alreadyDone(`user ${name} exists already`)
+    }
+  },
+
+  async AttachUserPolicy(step, x) {
+    const name = str(step, 'UserName')
+    const arn = str(step, 'PolicyArn')
+    if ((await attachedTo(x, 'user', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
+    await x.ctx.call('iam', 'AttachUserPolicy', (abortSignal) =>
+      x.clients.iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: arn }), { abortSignal })
+    )
+    return changed(`attached ${arn} to user ${name}`)
+  }
+}
