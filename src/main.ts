@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { ConfigError } from './config/errors.js'
 import { INPUTS } from './config/inputs.js'
-import { loadConfig } from './config/load.js'
+import { loadConfig, type Config } from './config/load.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
 import { publishToGitHub } from './report/github-features.js'
@@ -37,9 +37,65 @@ export function reportConfigError(err: ConfigError): void {
   process.exitCode = 2
 }
 
+/** mode plan: audit, write the plan (JSON and Markdown), put it in the job summary; output plan-path. */
+async function runPlanMode(config: Config): Promise<void> {
+  const { runPlan } = await import('./remediate/command.js')
+  const out = await runPlan(config)
+  const { report } = out.audit
+  core.info(renderConsole(report, { color: false }))
+  core.info(out.markdown)
+  writeAuditFiles(config, out.audit, { reportPath: config.params.reportPath })
+  emitAnnotations(report)
+  await writeJobSummary(report, `\n${out.markdown}`)
+  setAuditOutputs(report, config.params.reportPath)
+  if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
+  core.setOutput('plan-path', out.planPath)
+  core.setOutput('changes-applied', 0)
+  await publishToGitHub(report, config.params)
+  core.notice(`plan written to ${out.planPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person`, {
+    title: 'cargo-redshift-guard: plan'
+  })
+}
+
+/** mode apply: apply the reviewed plan (or plan now), log each change, audit again; output changes-applied. */
+async function runApplyMode(config: Config): Promise<void> {
+  const { runApply } = await import('./remediate/command.js')
+  const { describeEvent } = await import('./remediate/apply.js')
+  const { renderApplyMarkdown, renderPlanMarkdown } = await import('./remediate/markdown.js')
+  const out = await runApply(config, {
+    onPlan: (plan) => core.info(renderPlanMarkdown(plan)),
+    onEvent: (event) => core.info(describeEvent(event))
+  })
+  core.setOutput('changes-applied', out.result?.changes ?? 0)
+  if (out.refused) {
+    core.setFailed(`apply refused: ${out.refused}`)
+    process.exitCode = 2
+    return
+  }
+  const after = out.after
+  if (!after || !out.result || !out.plan) throw new Error('apply ended without a result')
+  const { report } = after
+  core.info(renderConsole(report, { color: false }))
+  writeAuditFiles(config, after, { reportPath: config.params.reportPath })
+  emitAnnotations(report)
+  await writeJobSummary(report, `\n${renderApplyMarkdown(out.result)}\n${renderPlanMarkdown(out.plan)}`)
+  setAuditOutputs(report, config.params.reportPath)
+  if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
+  await publishToGitHub(report, config.params)
+  if (out.result.failed) core.error(out.result.failed.message, { title: 'cargo-redshift-guard: apply stopped' })
+  if (out.exitCode !== 0) {
+    core.setFailed(
+      `after ${out.result.changes} change(s): ${report.summary.fail} rule(s) still drifted, ${report.summary.error} could not be checked` +
+        (out.result.failed ? `; ${out.result.failed.step.id} failed and ${out.result.notRun.length} change(s) did not run` : '')
+    )
+  }
+}
+
 export async function run(): Promise<void> {
   try {
     const config = loadConfig(readActionInputs())
+    if (config.params.mode === 'plan') return await runPlanMode(config)
+    if (config.params.mode === 'apply') return await runApplyMode(config)
     const outcome = await audit(config)
     const { report } = outcome
     core.info(renderConsole(report, { color: false }))

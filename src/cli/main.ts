@@ -13,6 +13,9 @@ import type { AuditReport } from '../report/types.js'
 import { audit } from '../run.js'
 import { VERSION } from '../version.js'
 
+/** Where `plan` writes by default; kept here so that `--help` needs no remediation code loaded. */
+const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
+
 const FORMATS = ['console', 'json', 'markdown', 'sarif', 'junit'] as const
 type Format = (typeof FORMATS)[number]
 const COMMANDS = ['audit', 'plan', 'apply'] as const
@@ -35,7 +38,15 @@ function usage(): string {
     .join('\n')
   return `cargo-redshift-guard ${VERSION}: audit an AWS account's setup for Cargo on Amazon Redshift.
 
-Usage: cargo-redshift-guard [audit] [options]
+Usage: cargo-redshift-guard [audit|plan|apply] [options]
+
+Commands:
+  audit   read the account and judge every rule (default; read-only)
+  plan    audit, then write the additive changes that would fix the rules named in --remediate
+          to --plan-file (default ${DEFAULT_PLAN_FILE}) and a Markdown twin, and print it
+  apply   with --plan-file: apply exactly that reviewed plan (refused if the account changed
+          since); without: plan and apply in one go. Then audit again; the exit code is that
+          audit's. Refused on pull_request / pull_request_target events.
 
 Options:
   -f, --format <${FORMATS.join('|')}>  what to print (default: console)
@@ -49,8 +60,9 @@ Options:
 Inputs (the same names as the GitHub Action's inputs and the config file's keys):
 ${inputs}
 
-Exit codes: 0 no drift at or above fail-on, 1 drift or a rule that could not be checked,
-2 usage or configuration error (nothing was read or changed), 3 unexpected failure.
+Exit codes: 0 no drift at or above fail-on (plan: the plan was written), 1 drift or a rule that
+could not be checked (apply: after the changes, or a change failed), 2 usage or configuration
+error, or apply refused (stale plan, pull-request event): nothing was changed, 3 unexpected failure.
 AWS credentials, region and endpoints come from the usual chain (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL_<SERVICE>, ...).
 `
@@ -102,17 +114,60 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
 
   try {
     const config = loadConfig(raw)
-    if (config.params.mode !== 'audit') {
-      io.stderr.write(`error: '${config.params.mode}' is not available in this version; run 'audit'\n`)
-      return 2
+    const color = Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !values['no-color'] && !process.env['NO_COLOR']
+    const emit = (text: string) => {
+      if (typeof values['output'] === 'string') writeTextFile(values['output'], text)
+      else io.stdout.write(text)
+    }
+    // The CLI writes report-path only when asked; the action always does.
+    const files = raw['report-path'] ? { reportPath: config.params.reportPath } : {}
+    if (config.params.mode === 'plan') {
+      const { runPlan } = await import('../remediate/command.js')
+      const out = await runPlan(config)
+      emit(format === 'json' ? JSON.stringify(out.plan, null, 2) + '\n' : out.markdown)
+      io.stderr.write(`plan written to ${out.planPath} and ${out.markdownPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person\n`)
+      writeAuditFiles(config, out.audit, files)
+      return out.exitCode
+    }
+    if (config.params.mode === 'apply') {
+      const { runApply } = await import('../remediate/command.js')
+      const { describeEvent } = await import('../remediate/apply.js')
+      const { renderPlanMarkdown } = await import('../remediate/markdown.js')
+      let announced = false
+      const out = await runApply(config, {
+        // Planned in one go: show what is about to change before it changes.
+        onPlan: (plan) => {
+          if (!config.params.planFile) io.stderr.write(renderPlanMarkdown(plan))
+        },
+        onEvent: (event) => {
+          if (!announced && event.kind === 'start') {
+            announced = true
+            io.stderr.write(`applying ${event.total} change(s)\n`)
+          }
+          io.stderr.write(describeEvent(event) + '\n')
+        }
+      })
+      if (out.refused) {
+        io.stderr.write(`error: ${out.refused}\n`)
+        return out.exitCode
+      }
+      if (out.result) {
+        const r = out.result
+        io.stderr.write(
+          `${r.changes} change(s) made, ${r.done.length - r.changes} already in place` +
+            (r.failed ? `; stopped at ${r.failed.step.id} (${r.notRun.length} not run: apply again once it is fixed)` : '') +
+            '\n'
+        )
+      }
+      if (out.after) {
+        emit(render(out.after.report, format, color, Boolean(values['verbose'])))
+        writeAuditFiles(config, out.after, files)
+      }
+      return out.exitCode
     }
     const outcome = await audit(config)
-    const color = Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !values['no-color'] && !process.env['NO_COLOR']
-    const text = render(outcome.report, format, color, Boolean(values['verbose']))
-    if (typeof values['output'] === 'string') writeTextFile(values['output'], text)
-    else io.stdout.write(text)
-    // The CLI writes report-path only when asked; the action always does.
-    writeAuditFiles(config, outcome, raw['report-path'] ? { reportPath: config.params.reportPath } : {})
+    emit(render(outcome.report, format, color, Boolean(values['verbose'])))
+    writeAuditFiles(config, outcome, files)
     return outcome.exitCode
   } catch (err) {
     if (err instanceof ConfigError) {
