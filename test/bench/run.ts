@@ -1,0 +1,259 @@
+/**
+ * `npm run bench`: how long a live audit takes when every AWS call costs a fixed latency L.
+ *
+ * Seeds a compliant Redshift Serverless account in the emulators (moto + the Node fakes), puts
+ * the proxy (test/proxy/aws-proxy.ts) in front of every service with L ms per call, and runs the
+ * audit (collect + evaluate, through `audit()` as the CLI does) `--runs` times after one warm-up
+ * run. Prints the calls per operation, the median wall time, the longest chain of dependent calls
+ * as measured (the longest sequence of calls each starting after the previous one ended, from
+ * the proxy's per-call start/end times), and wall / (chain x L). Then adds `--extra` unrelated
+ * IAM roles and security groups to moto and does it again: calls and time must not grow.
+ *
+ *   npm run bench -- [--latency 100] [--runs 3] [--extra 2000]
+ */
+import { parseArgs } from 'node:util'
+import { performance } from 'node:perf_hooks'
+import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2'
+import { CreateRoleCommand } from '@aws-sdk/client-iam'
+import { loadConfig } from '../../src/config/load.js'
+import type { RawInputs } from '../../src/config/parameters.js'
+import { audit } from '../../src/run.js'
+import {
+  CARGO_IPS,
+  CARGO_ROLE_ARN,
+  applyEnv,
+  awsEnv,
+  seedClients,
+  seedCompliantServerless,
+  startEmulators,
+  type CargoNames,
+  type Emulators
+} from '../e2e/emulators.js'
+import { endpointEnv, latency, startAwsProxy, type ProxiedCall } from '../proxy/aws-proxy.js'
+
+const { values: flags } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '100' },
+    runs: { type: 'string', default: '3' },
+    extra: { type: 'string', default: '2000' }
+  }
+})
+const L = Number(flags.latency)
+const RUNS = Math.max(1, Math.floor(Number(flags.runs)))
+const EXTRA = Math.max(0, Math.floor(Number(flags.extra)))
+if (!Number.isFinite(L) || L < 0) throw new Error(`--latency must be a number of milliseconds, got ${flags.latency}`)
+
+/** The audit's inputs for the seeded account, as the CLI would pass them. */
+function inputsFor(names: CargoNames, region: string): RawInputs {
+  const values: Record<string, string> = {
+    'cargo-role-arn': CARGO_ROLE_ARN,
+    'cargo-ips': CARGO_IPS.join(','),
+    region,
+    workgroup: names.workgroup,
+    'role-name': names.roleName,
+    'policy-name': names.policyName,
+    'lambda-user': names.lambdaUser,
+    database: names.database,
+    'db-user': names.dbUser,
+    'function-role': names.functionRole,
+    'source-schemas': names.sourceSchema
+  }
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, where: { input: k } }]))
+}
+
+/**
+ * The longest sequence of calls c1, c2, ... with each c(i+1) starting after c(i) ended: with a
+ * fixed latency per call, the audit cannot take less than its length x L, whatever the
+ * concurrency. Ties go to the sequence covering the most time.
+ */
+export function longestChain(calls: ProxiedCall[]): ProxiedCall[] {
+  const done = calls.filter((c): c is ProxiedCall & { end: number } => c.end !== undefined).sort((a, b) => a.start - b.start)
+  const length: number[] = []
+  const span: number[] = []
+  const prev: number[] = []
+  done.forEach((c, i) => {
+    length[i] = 1
+    span[i] = c.end - c.start
+    prev[i] = -1
+    for (let j = 0; j < i; j++) {
+      const p = done[j]!
+      if (p.end > c.start) continue
+      const len = length[j]! + 1
+      const covered = span[j]! + (c.end - p.end)
+      if (len > length[i]! || (len === length[i]! && covered > span[i]!)) {
+        length[i] = len
+        span[i] = covered
+        prev[i] = j
+      }
+    }
+  })
+  let best = -1
+  done.forEach((_, i) => {
+    if (best < 0 || length[i]! > length[best]! || (length[i] === length[best] && span[i]! > span[best]!)) best = i
+  })
+  const chain: ProxiedCall[] = []
+  for (let i = best; i >= 0; i = prev[i]!) chain.unshift(done[i]!)
+  return chain
+}
+
+interface Measured {
+  wallMs: number[]
+  /** Calls per `service:operation` seen by the proxy (one run; every run is checked to match). */
+  byOperation: Record<string, number>
+  total: number
+  /** Calls the collector counted itself (retries not included). */
+  collectorTotal: number
+  chain: ProxiedCall[]
+  verdicts: string
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+async function measure(proxy: Awaited<ReturnType<typeof startAwsProxy>>, inputs: RawInputs): Promise<Measured> {
+  const runs: Array<Omit<Measured, 'wallMs'> & { wall: number }> = []
+  for (let run = 0; run <= RUNS; run++) {
+    proxy.calls.length = 0
+    const started = performance.now()
+    const outcome = await audit(loadConfig(inputs))
+    const wall = performance.now() - started
+    const { summary } = outcome.report
+    const verdicts = `${summary.pass} pass, ${summary.fail} fail, ${summary.error} error, ${summary.skipped} skipped`
+    if (summary.fail + summary.error > 0) {
+      const bad = outcome.findings.filter((f) => f.status === 'fail' || f.status === 'error')
+      throw new Error(`the seeded account should be compliant, got ${verdicts}:\n${bad.map((f) => `  ${f.ruleId}: ${f.message}`).join('\n')}`)
+    }
+    if (run === 0) continue // warm-up: module loading, JIT, first sockets
+    const byOperation: Record<string, number> = {}
+    for (const c of proxy.calls) byOperation[`${c.service}:${c.operation}`] = (byOperation[`${c.service}:${c.operation}`] ?? 0) + 1
+    runs.push({
+      wall,
+      byOperation: Object.fromEntries(Object.entries(byOperation).sort(([a], [b]) => a.localeCompare(b))),
+      total: proxy.calls.length,
+      collectorTotal: outcome.stats?.total ?? 0,
+      chain: longestChain(proxy.calls),
+      verdicts
+    })
+  }
+  const distinct = new Set(runs.map((r) => JSON.stringify(r.byOperation)))
+  if (distinct.size > 1) console.warn(`note: the runs made different calls:\n  ${[...distinct].join('\n  ')}`)
+  const wallMs = runs.map((r) => r.wall)
+  const mid = median(wallMs)
+  // Show the calls and chain of the run closest to the median.
+  const { wall: _wall, ...typical } = runs.reduce((a, b) => (Math.abs(b.wall - mid) < Math.abs(a.wall - mid) ? b : a))
+  void _wall
+  return { ...typical, wallMs }
+}
+
+/** Creates `count` unrelated IAM roles and security groups in moto (straight, not through the proxy). */
+async function addUnrelated(em: Emulators, count: number): Promise<void> {
+  const { iam, ec2 } = seedClients(em)
+  const trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]
+  })
+  const work: Array<() => Promise<unknown>> = []
+  for (let i = 0; i < count; i++) {
+    const id = String(i).padStart(5, '0')
+    work.push(() => iam.send(new CreateRoleCommand({ RoleName: `unrelated-role-${id}`, AssumeRolePolicyDocument: trust })))
+    work.push(() => ec2.send(new CreateSecurityGroupCommand({ GroupName: `unrelated-sg-${id}`, Description: 'unrelated' })))
+  }
+  try {
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < work.length) await work[next++]!()
+      })
+    )
+  } finally {
+    iam.destroy()
+    ec2.destroy()
+  }
+}
+
+/** The dependencies as src/collect/aws wires them (for comparison with what was measured). */
+const KNOWN_CHAIN =
+  'GetWorkgroup -> GetNamespace (its database) -> account-wide statement in that database ' +
+  '[ExecuteStatement -> DescribeStatement x2 (the fake finishes on the 2nd poll; 50 ms sleep between) -> GetStatementResult] -> ' +
+  'the exfunc statement in the Cargo database, only started after the first (the same 4 calls) = 10 calls; ' +
+  'the source-schema statement and all IAM/EC2/STS reads run alongside'
+
+function printResults(label: string, m: Measured): void {
+  const wall = median(m.wallMs)
+  const chain = m.chain.length
+  console.log(`\n== ${label}`)
+  console.log(`verdicts: ${m.verdicts}`)
+  console.log('calls (as the proxy saw them):')
+  const width = Math.max(...Object.keys(m.byOperation).map((k) => k.length))
+  for (const [op, n] of Object.entries(m.byOperation)) console.log(`  ${op.padEnd(width)}  ${n}`)
+  console.log(`  ${'total'.padEnd(width)}  ${m.total}  (collector's own count: ${m.collectorTotal})`)
+  console.log(`wall time: median ${wall.toFixed(0)} ms of ${m.wallMs.map((w) => w.toFixed(0)).join(', ')} ms`)
+  const t0 = Math.min(...m.chain.map((c) => c.start))
+  console.log(`longest chain of sequential calls (measured): ${chain} calls`)
+  for (const c of m.chain) {
+    console.log(`  ${(c.start - t0).toFixed(0).padStart(5)}-${((c.end ?? c.start) - t0).toFixed(0).padStart(5)} ms  ${c.service}:${c.operation}`)
+  }
+  let gaps = 0
+  m.chain.forEach((c, i) => {
+    const p = m.chain[i - 1]
+    if (p?.end !== undefined) gaps += c.start - p.end
+  })
+  console.log(`  idle time between the chain's calls: ${gaps.toFixed(0)} ms (client work, queueing for a slot, Data API poll sleeps)`)
+  console.log(`  (a sequence of calls that did not overlap; where it jumps between services the later call waited for`)
+  console.log(`  a free slot of max-concurrency rather than for the earlier call's answer)`)
+  console.log(`dependent chain in the code: ${KNOWN_CHAIN}`)
+  console.log(`wall / (chain x L) = ${wall.toFixed(0)} / (${chain} x ${L}) = ${(wall / (chain * L)).toFixed(2)}`)
+}
+
+async function main(): Promise<void> {
+  console.log(`cargo-redshift-guard benchmark: L = ${L} ms per call, ${RUNS} measured runs (after 1 warm-up), ${EXTRA} unrelated roles and security groups`)
+  const em = await startEmulators()
+  const proxy = await startAwsProxy(
+    {
+      upstreams: {
+        iam: em.moto.url,
+        ec2: em.moto.url,
+        sts: em.moto.url,
+        redshift: em.moto.url,
+        'redshift-serverless': em.serverless.url,
+        'redshift-data': em.data.url
+      }
+    },
+    latency(L)
+  )
+  const restore = applyEnv({ ...awsEnv(em), ...endpointEnv(proxy.urls) })
+  try {
+    const seeded = await seedCompliantServerless(em)
+    const inputs = inputsFor(seeded.names, em.region)
+    const base = await measure(proxy, inputs)
+    printResults('compliant serverless account', base)
+
+    const seeding = performance.now()
+    await addUnrelated(em, EXTRA)
+    console.log(`\n(added ${EXTRA} IAM roles and ${EXTRA} security groups in ${((performance.now() - seeding) / 1000).toFixed(1)} s)`)
+    const crowded = await measure(proxy, inputs)
+    printResults(`the same with ${EXTRA} unrelated roles and security groups`, crowded)
+
+    const same = JSON.stringify(base.byOperation) === JSON.stringify(crowded.byOperation)
+    const w0 = median(base.wallMs)
+    const w1 = median(crowded.wallMs)
+    const rows = [
+      ['', 'calls', 'chain', 'wall (median)', 'wall/(chain x L)'],
+      ['compliant account', String(base.total), String(base.chain.length), `${w0.toFixed(0)} ms`, (w0 / (base.chain.length * L)).toFixed(2)],
+      [`+${EXTRA} roles, +${EXTRA} SGs`, String(crowded.total), String(crowded.chain.length), `${w1.toFixed(0)} ms`, (w1 / (crowded.chain.length * L)).toFixed(2)]
+    ]
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+    console.log(`\n== summary (L = ${L} ms)`)
+    for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+    console.log(`call counts per operation ${same ? 'unchanged' : 'CHANGED'} with unrelated resources; target wall <= 1.3 x chain x L: ${w0 <= 1.3 * base.chain.length * L ? 'met' : 'MISSED'}`)
+  } finally {
+    restore()
+    await proxy.close()
+    await em.close()
+  }
+}
+
+await main()

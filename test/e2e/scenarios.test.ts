@@ -1,0 +1,434 @@
+/**
+ * End-to-end scenarios through the CLI (`main(argv, io)` with `--format json`) against the
+ * emulators, every AWS call going through the proxy (test/proxy/aws-proxy.ts): compliant
+ * accounts, each rule drifted alone, IAM policies judged by meaning, access denied per
+ * operation, throttling; and once through the bundled action (dist/index.js) in live mode.
+ *
+ * One emulator set and one proxy for the file; every test starts from an empty account.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AttachRolePolicyCommand, CreatePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import { loadConfig } from '../../src/config/load.js'
+import type { RawInputs } from '../../src/config/parameters.js'
+import { parseOutputFile, parseWorkflowCommands, ROOT } from '../action/run-dist.js'
+import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../proxy/aws-proxy.js'
+import {
+  CARGO_IPS,
+  CARGO_ROLE_ARN,
+  applyEnv,
+  awsEnv,
+  seedClients,
+  seedCompliantProvisioned,
+  seedCompliantServerless,
+  startEmulators,
+  type CargoNames,
+  type Drift,
+  type Emulators,
+  type Seeded
+} from './emulators.js'
+
+type Service = 'iam' | 'ec2' | 'sts' | 'redshift' | 'redshift-serverless' | 'redshift-data'
+
+interface ReportFinding {
+  ruleId: string
+  status: string
+  message: string
+  cause: { service: string; operation: string; iamAction?: string } | null
+}
+interface Report {
+  reportVersion: number
+  summary: Record<string, number>
+  result: string
+  findings: ReportFinding[]
+}
+
+let em: Emulators
+let proxy: AwsProxy<Service>
+let env: Record<string, string>
+let restoreEnv: () => void
+/** Every rule id with the ids it requires (the built-in rule set). */
+let requires: Map<string, string[]>
+
+beforeAll(async () => {
+  em = await startEmulators()
+  proxy = await startAwsProxy<Service>({
+    upstreams: {
+      iam: em.moto.url,
+      ec2: em.moto.url,
+      sts: em.moto.url,
+      redshift: em.moto.url,
+      'redshift-serverless': em.serverless.url,
+      'redshift-data': em.data.url
+    }
+  })
+  env = { ...awsEnv(em), ...endpointEnv(proxy.urls) }
+  restoreEnv = applyEnv(env)
+  const raw: RawInputs = { region: { value: em.region, where: { input: 'region' } }, workgroup: { value: 'cargo-wg', where: { input: 'workgroup' } } }
+  requires = new Map(loadConfig(raw).ruleSet.rules.map((r) => [r.id, r.requires ?? []]))
+})
+
+afterAll(async () => {
+  restoreEnv?.()
+  await proxy?.close()
+  await em?.close()
+})
+
+beforeEach(async () => {
+  proxy.setHook(undefined)
+  await em.reset()
+  proxy.calls.length = 0
+})
+
+function flagsFor(names: CargoNames, deployment: 'serverless' | 'provisioned'): string[] {
+  return [
+    '--region', em.region,
+    '--cargo-role-arn', CARGO_ROLE_ARN,
+    '--cargo-ips', CARGO_IPS.join(','),
+    ...(deployment === 'serverless' ? ['--workgroup', names.workgroup] : ['--cluster-identifier', names.clusterIdentifier]),
+    '--role-name', names.roleName,
+    '--policy-name', names.policyName,
+    '--lambda-user', names.lambdaUser,
+    '--database', names.database,
+    '--db-user', names.dbUser,
+    '--function-role', names.functionRole,
+    '--source-schemas', names.sourceSchema
+  ]
+}
+
+/** `cargo-redshift-guard audit <flags> --format json`, in this process. */
+async function cli(seeded: Seeded, deployment: 'serverless' | 'provisioned' = 'serverless', extra: string[] = []) {
+  let stdout = ''
+  let stderr = ''
+  const sink = (append: (s: string) => void) => ({ isTTY: false, write: (s: string | Uint8Array) => (append(String(s)), true) })
+  const io = {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s))
+  } as unknown as Parameters<typeof main>[1]
+  const code = await main(['audit', ...flagsFor(seeded.names, deployment), '--format', 'json', ...extra], io)
+  expect(stderr, stderr).toBe('')
+  const report = JSON.parse(stdout) as Report
+  expect(report.reportVersion).toBe(1)
+  return { code, report, verdicts: Object.fromEntries(report.findings.map((f) => [f.ruleId, f.status])) as Record<string, string> }
+}
+
+/**
+ * The verdicts when `judged` rules get the status given and nothing else goes wrong: every rule
+ * requiring one of them (directly or not) `skipped`, every other rule `pass`.
+ */
+function expectedVerdicts(judged: Record<string, 'fail' | 'error'>): Record<string, string> {
+  const out: Record<string, string> = {}
+  const verdict = (id: string): string => {
+    const known = out[id]
+    if (known) return known
+    const own = judged[id]
+    if (own) return (out[id] = own)
+    return (out[id] = (requires.get(id) ?? []).some((r) => verdict(r) !== 'pass') ? 'skipped' : 'pass')
+  }
+  for (const id of requires.keys()) verdict(id)
+  return out
+}
+
+const allPass = () => expectedVerdicts({})
+
+describe('compliant accounts', () => {
+  it('Redshift Serverless: exit 0, every rule passes', async () => {
+    const seeded = await seedCompliantServerless(em)
+    const { code, report, verdicts } = await cli(seeded)
+    expect(verdicts).toEqual(allPass())
+    expect(report.result).toBe('clean')
+    expect(code).toBe(0)
+    // Every call went through the proxy, and it identified each one.
+    expect(proxy.calls.length).toBeGreaterThan(20)
+    expect(proxy.calls.filter((c) => c.operation === '')).toEqual([])
+    expect(new Set(proxy.calls.map((c) => c.service))).toEqual(new Set(['iam', 'ec2', 'sts', 'redshift-serverless', 'redshift-data']))
+  })
+
+  it('provisioned cluster: exit 0, every rule passes', async () => {
+    const seeded = await seedCompliantProvisioned(em)
+    const { code, verdicts } = await cli(seeded, 'provisioned')
+    expect(verdicts).toEqual(allPass())
+    expect(code).toBe(0)
+    expect(proxy.calls.some((c) => c.service === 'redshift' && c.operation === 'DescribeClusters')).toBe(true)
+  })
+})
+
+describe('each rule drifted alone: that rule fails, the rules requiring it are skipped, every other rule passes', () => {
+  const CARGO = 'user:cargo_user'
+  interface Row {
+    rule: string
+    drift: Drift
+    /** More setup after seeding, to keep the drift to this one rule. */
+    then?: (seeded: Seeded) => Promise<void>
+  }
+  const ROWS: Row[] = [
+    {
+      rule: 'iam-cross-account-policy',
+      drift: { crossAccountPolicy: 'missing' },
+      // The role may still assume Cargo's role, through an inline policy: only the named policy is missing.
+      then: async (seeded) => {
+        const { iam } = seedClients(em)
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: seeded.names.roleName,
+            PolicyName: 'inline-cross-account',
+            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CARGO_ROLE_ARN }] })
+          })
+        )
+        iam.destroy()
+      }
+    },
+    { rule: 'iam-role-exists', drift: { noRole: true } },
+    { rule: 'iam-role-trusts-redshift', drift: { trustServices: ['lambda.amazonaws.com'] } },
+    { rule: 'iam-role-trusts-lambda', drift: { trustServices: ['redshift.amazonaws.com'] } },
+    { rule: 'iam-role-cross-account-attached', drift: { crossAccountPolicy: 'not-attached' } },
+    { rule: 'iam-role-lambda-policies', drift: { noLambdaPolicies: true } },
+    { rule: 'redshift-role-associated', drift: { notAssociated: true } },
+    { rule: 'redshift-publicly-accessible', drift: { notPubliclyAccessible: true } },
+    { rule: 'network-cargo-ip-inbound', drift: { ingress: 'none' } },
+    { rule: 'iam-lambda-user', drift: { lambdaUser: 'no-policy' } },
+    { rule: 'iam-lambda-user-key', drift: { lambdaUser: 'no-key' } },
+    { rule: 'sql-database', drift: { sql: (c, n) => void delete c.data.databases[n.database] } },
+    {
+      rule: 'sql-user',
+      drift: {
+        sql: (c, n) => {
+          const user = c.data.users[n.dbUser]
+          if (user) user.superuser = true
+        }
+      }
+    },
+    { rule: 'sql-database-all', drift: { sql: (c, n) => void c.revokeDatabase(n.database, ['CREATE'], n.dbUser) } },
+    {
+      rule: 'sql-function-role',
+      drift: { sql: (c, n) => void (c.data.userRoles = c.data.userRoles.filter((g) => !(g.user === n.dbUser && g.role === n.functionRole))) }
+    },
+    {
+      rule: 'sql-exfunc-usage',
+      drift: {
+        sql: (c, n) => {
+          const db = c.db(n.database)
+          db.languageGrants = db.languageGrants.filter((g) => !(g.language === 'exfunc' && g.grantee === CARGO))
+        }
+      }
+    },
+    {
+      rule: 'sql-source-select',
+      drift: {
+        sql: (c, n) => {
+          const [database = '', schema = ''] = n.sourceSchema.split('.')
+          const table = c.table(database, schema, 'contacts')
+          table.grants = table.grants.filter((g) => g.grantee !== CARGO)
+        }
+      }
+    }
+  ]
+
+  it('the table has one row per rule of the catalogue that can drift alone', () => {
+    const warnings = ['network-cargo-ingress-narrow', 'iam-lambda-user-key-age', 'sql-source-default-privileges', 'redshift-exists']
+    expect(ROWS.map((r) => r.rule).sort()).toEqual([...requires.keys()].filter((id) => !warnings.includes(id)).sort())
+  })
+
+  it.each(ROWS)('$rule', async ({ rule, drift, then }) => {
+    const seeded = await seedCompliantServerless(em, drift)
+    await then?.(seeded)
+    const { code, report, verdicts } = await cli(seeded)
+    expect(verdicts).toEqual(expectedVerdicts({ [rule]: 'fail' }))
+    expect(report.findings.find((f) => f.ruleId === rule)?.cause ?? null).toBeNull()
+    expect(code).toBe(1)
+  })
+})
+
+describe('IAM policies judged by meaning, on the live account', () => {
+  /** The compliant account, but with this cross-account policy (attached to the role) and, optionally, a role inline policy. */
+  async function seedWithPolicy(document: unknown, roleInline?: unknown): Promise<Seeded> {
+    const seeded = await seedCompliantServerless(em, { crossAccountPolicy: 'missing' })
+    const { iam } = seedClients(em)
+    try {
+      const out = await iam.send(new CreatePolicyCommand({ PolicyName: seeded.names.policyName, PolicyDocument: JSON.stringify(document) }))
+      await iam.send(new AttachRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyArn: out.Policy?.Arn ?? '' }))
+      if (roleInline) {
+        await iam.send(
+          new PutRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyName: 'guardrail', PolicyDocument: JSON.stringify(roleInline) })
+        )
+      }
+    } finally {
+      iam.destroy()
+    }
+    return seeded
+  }
+  const doc = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement })
+
+  const ROWS: Array<{ name: string; policy: unknown; roleInline?: unknown; verdict: 'pass' | 'fail'; attached?: 'pass' | 'fail' }> = [
+    { name: 'Action sts:*', policy: doc({ Effect: 'Allow', Action: 'sts:*', Resource: CARGO_ROLE_ARN }), verdict: 'pass' },
+    { name: 'Action sts:Assume* in a list', policy: doc({ Effect: 'Allow', Action: ['s3:GetObject', 'sts:Assume*'], Resource: CARGO_ROLE_ARN }), verdict: 'pass' },
+    { name: 'Resource "*"', policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }), verdict: 'pass' },
+    { name: 'NotAction iam:* on "*"', policy: doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }), verdict: 'pass' },
+    { name: 'NotAction sts:*', policy: doc({ Effect: 'Allow', NotAction: 'sts:*', Resource: '*' }), verdict: 'fail' },
+    { name: 'another role only', policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::999988887777:role/other' }), verdict: 'fail' },
+    {
+      name: 'a Deny statement in the same policy',
+      policy: doc(
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CARGO_ROLE_ARN },
+        { Effect: 'Deny', Action: 'sts:*', Resource: 'arn:aws:iam::999988887777:role/*' }
+      ),
+      verdict: 'fail'
+    },
+    {
+      name: 'a Condition on the Allow',
+      policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CARGO_ROLE_ARN, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }),
+      verdict: 'fail'
+    },
+    {
+      name: 'a Deny in another policy of the role',
+      policy: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: CARGO_ROLE_ARN }),
+      roleInline: doc({ Effect: 'Deny', Action: 'sts:AssumeRole', Resource: '*' }),
+      verdict: 'pass',
+      attached: 'fail'
+    }
+  ]
+
+  it.each(ROWS)('$name: the policy rule $verdict', async ({ policy, roleInline, verdict, attached = verdict }) => {
+    const seeded = await seedWithPolicy(policy, roleInline)
+    const { verdicts } = await cli(seeded)
+    const judged: Record<string, 'fail'> = {}
+    if (verdict === 'fail') judged['iam-cross-account-policy'] = 'fail'
+    if (attached === 'fail') judged['iam-role-cross-account-attached'] = 'fail'
+    expect(verdicts).toEqual(expectedVerdicts(judged))
+  })
+})
+
+describe('access denied per operation (the proxy answers as AWS would): error naming the action, never pass', () => {
+  const ROLE = ['iam-role-exists', 'iam-role-trusts-redshift', 'iam-role-trusts-lambda', 'iam-role-cross-account-attached', 'iam-role-lambda-policies']
+  const NETWORK = ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']
+  const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-source-select', 'sql-source-default-privileges']
+  const ROWS: Array<{ service: Service; operation: string; errors: string[] }> = [
+    { service: 'iam', operation: 'GetRole', errors: [...ROLE, 'redshift-role-associated'] },
+    { service: 'iam', operation: 'GetUser', errors: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age'] },
+    { service: 'iam', operation: 'ListAttachedUserPolicies', errors: ['iam-lambda-user'] },
+    { service: 'ec2', operation: 'DescribeSecurityGroups', errors: NETWORK },
+    // Nothing needs the account id here (the named policy is attached to the role): still all pass.
+    { service: 'sts', operation: 'GetCallerIdentity', errors: [] },
+    {
+      service: 'redshift-serverless',
+      operation: 'GetWorkgroup',
+      errors: ['redshift-exists', 'redshift-role-associated', 'redshift-publicly-accessible', ...NETWORK, ...SQL]
+    },
+    { service: 'redshift-data', operation: 'ExecuteStatement', errors: SQL },
+    { service: 'redshift-data', operation: 'GetStatementResult', errors: SQL }
+  ]
+
+  it.each(ROWS)('$service:$operation', async ({ service, operation, errors }) => {
+    const seeded = await seedCompliantServerless(em)
+    proxy.setHook((req) => (req.service === service && req.operation === operation ? accessDenied(req) : undefined))
+    const { code, report, verdicts } = await cli(seeded)
+    expect(verdicts).toEqual(expectedVerdicts(Object.fromEntries(errors.map((id) => [id, 'error' as const]))))
+    for (const f of report.findings.filter((x) => x.status === 'error')) {
+      expect(f.cause, f.ruleId).toMatchObject({ service, operation, iamAction: `${service}:${operation}` })
+      expect(f.message).toContain(`${service}:${operation}`)
+    }
+    expect(proxy.calls.some((c) => c.service === service && c.operation === operation && c.status !== undefined && c.status >= 400)).toBe(true)
+    expect(code).toBe(errors.length > 0 ? 1 : 0)
+  })
+})
+
+describe('throttling', () => {
+  /*
+   * The 1st, 6th, 11th... request of each service is throttled once, in its protocol's words. The
+   * SDK retries (adaptive mode); after a throttle its client-side rate limiter spaces that
+   * client's calls out, so this audit takes seconds instead of a fraction of one.
+   */
+  it('with a fifth of the calls throttled (Throttling, RequestLimitExceeded, ThrottlingException), the verdicts are right', async () => {
+    const seeded = await seedCompliantServerless(em, { ingress: 'none' })
+    const seen = new Map<string, number>()
+    const throttledCalls: ProxyRequest[] = []
+    proxy.setHook((req) => {
+      if (req.attempt !== 1) return undefined
+      const n = (seen.get(req.service) ?? 0) + 1
+      seen.set(req.service, n)
+      if (n % 5 !== 1) return undefined
+      throttledCalls.push(req)
+      return throttled(req)
+    })
+    const { code, verdicts } = await cli(seeded)
+    expect(verdicts).toEqual(expectedVerdicts({ 'network-cargo-ip-inbound': 'fail' }))
+    expect(code).toBe(1)
+    expect(new Set(throttledCalls.map((c) => c.service))).toEqual(new Set(['iam', 'ec2', 'sts', 'redshift-serverless', 'redshift-data']))
+    expect(new Set(throttledCalls.map((c) => c.protocol))).toEqual(new Set(['query', 'ec2', 'json']))
+    // Each throttled call was retried and then answered.
+    const retried = proxy.calls.filter((c) => (c.attempt ?? 1) > 1 && c.outcome === 'passed')
+    expect(retried.length).toBe(throttledCalls.length)
+  })
+})
+
+describe('the bundled action (dist/index.js) in live mode', () => {
+  /**
+   * Like test/action/run-dist.ts's runDistAction, but asynchronous: the fakes and the proxy run
+   * in this process, so a spawnSync would block them while the action waits for their answers.
+   */
+  async function runDistLive(inputs: Record<string, string>, extraEnv: Record<string, string>) {
+    const dir = mkdtempSync(join(tmpdir(), 'crg-action-live-'))
+    const outputFile = join(dir, 'output')
+    const summaryFile = join(dir, 'summary')
+    writeFileSync(outputFile, '')
+    writeFileSync(summaryFile, '')
+    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
+    const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
+      cwd: dir,
+      env: { ...clean, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: dir, ...inputEnv, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const status = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+    clearTimeout(timer)
+    return {
+      status,
+      stdout,
+      stderr,
+      dir,
+      commands: parseWorkflowCommands(stdout),
+      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
+      summary: readFileSync(summaryFile, 'utf8')
+    }
+  }
+
+  it('audits the emulated account and reports the one drift in outputs, annotations, summary and report', async () => {
+    const seeded = await seedCompliantServerless(em, { notPubliclyAccessible: true })
+    const n = seeded.names
+    const run = await runDistLive(
+      {
+        region: em.region,
+        'cargo-role-arn': CARGO_ROLE_ARN,
+        'cargo-ips': CARGO_IPS.join(','),
+        workgroup: n.workgroup,
+        'role-name': n.roleName,
+        'policy-name': n.policyName,
+        'lambda-user': n.lambdaUser,
+        database: n.database,
+        'db-user': n.dbUser,
+        'function-role': n.functionRole,
+        'source-schemas': n.sourceSchema,
+        'report-path': 'report.json'
+      },
+      env
+    )
+    expect(run.status, run.stderr + run.stdout).toBe(1)
+    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '20', 'report-path': 'report.json' })
+    const annotated = run.commands.filter((c) => c.command === 'error' && c.properties['title'])
+    expect(annotated.map((c) => c.properties['title']?.split(':')[0])).toEqual(['redshift-publicly-accessible'])
+    expect(run.summary).toContain('redshift-publicly-accessible')
+    const report = JSON.parse(readFileSync(join(run.dir, 'report.json'), 'utf8')) as Report
+    expect(report.summary).toMatchObject({ total: 21, pass: 20, fail: 1, error: 0 })
+    // It read the account through the emulators (by way of the proxy), not a state file.
+    expect(proxy.calls.some((c) => c.service === 'redshift-serverless' && c.operation === 'GetWorkgroup')).toBe(true)
+  })
+})
