@@ -1,9 +1,8 @@
 import type { Config } from './config/load.js'
-import type { Severity } from './config/parameters.js'
+import type { Mode, Severity } from './config/parameters.js'
 import type { RuleSet } from './config/rule-set.types.js'
 import type { Needs } from './collect/types.js'
-import { deploymentOf, evaluate, summarize } from './evaluate/engine.js'
-import { placeholdersIn } from './evaluate/placeholders.js'
+import { deploymentOf, evaluate, readsOf, summarize } from './evaluate/engine.js'
 import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
 import { pointersOverlap } from './state/pointer.js'
@@ -28,13 +27,16 @@ export interface AuditOutcome {
   stats?: CollectStats
 }
 
-/** The pointers the enabled rules read: collectors skip everything else. */
-export function needsOf(ruleSet: RuleSet, disabled: string[]): Needs {
+/**
+ * The pointers the enabled rules read: collectors skip everything else. Planning a
+ * repair needs more than judging (e.g. a policy's version count), so plan and apply read all.
+ */
+export function needsOf(ruleSet: RuleSet, disabled: string[], mode: Mode = 'audit'): Needs {
+  if (mode !== 'audit') return () => true
   const reads: string[] = []
   for (const rule of ruleSet.rules) {
     if (rule.enabled === false || disabled.includes(rule.id)) continue
-    reads.push(rule.given)
-    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+    reads.push(...readsOf(rule))
   }
   return (pointer: string) => reads.some((read) => pointersOverlap(read, pointer))
 }
@@ -98,7 +100,7 @@ export const collectLive: Collector = async (config, needs) => {
 /** collect -> evaluate -> report model. The collector is injected: live AWS, a snapshot, or IaC. */
 export async function audit(config: Config, options: { now?: Date; collect?: Collector; cwd?: string } = {}): Promise<AuditOutcome> {
   const now = options.now ?? new Date()
-  const needs = needsOf(config.ruleSet, config.params.disableRules)
+  const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
   let state: AccountState
   let stats: CollectStats | undefined
   if (config.params.stateFile) {

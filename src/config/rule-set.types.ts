@@ -25,6 +25,12 @@ export interface Rule {
   appliesTo: AppliesTo
   /** JSON pointer into the AccountState; `${param}` placeholders are filled from parameters. */
   given: string
+  /**
+   * The parts below `given` the verdict depends on (JSON pointers, `*` for any one segment).
+   * Default: all of `given`. A part that could not be read makes the rule `error` only when
+   * the rule reads it, so one unreadable detail doesn't take down rules that don't need it.
+   */
+  reads?: string[]
   /** Judge each element of the array at `given` separately (one finding per element). */
   each?: boolean
   /** JSON Schema the target must satisfy; custom keywords: iamAllows, trustsService, cidrsAdmit, ... */

@@ -2,7 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import type { Parameters } from '../config/parameters.js'
 import type { Rule, RuleSet } from '../config/rule-set.types.js'
 import type { Waiver } from '../config/waivers.js'
-import { pointersOverlap, resolvePointer } from '../state/pointer.js'
+import { pointerContains, pointersOverlap, resolvePointer } from '../state/pointer.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 import { emptyState } from '../state/empty.js'
 import { createAjv, type AjvInstance } from './keywords.js'
@@ -171,17 +171,18 @@ class Evaluator {
     if (unreadable) {
       return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
     }
-    const unknown = this.readsOf(rule).flatMap((p) => (this.input.state.unknown ?? []).filter((u) => pointersOverlap(p, u.pointer)))
+    const unknown = (this.input.state.unknown ?? []).filter((u) => this.dependsOn(rule, u.pointer))
     if (unknown.length > 0) {
       return this.finding(rule, 'unknown', `not known until apply: ${[...new Set(unknown.map((u) => u.reason))].join('; ')}`, scope)
     }
     return undefined
   }
 
-  private readsOf(rule: Rule): string[] {
-    const reads = [rule.given]
-    for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
-    return reads
+  /** Whether a fact at `pointer` is one the rule's verdict depends on. */
+  private dependsOn(rule: Rule, pointer: string): boolean {
+    // The target itself (or something above it) is always needed; below it, only what the rule reads.
+    if (pointerContains(pointer, rule.given)) return true
+    return readsOf(rule).some((read) => pointersOverlap(read, pointer))
   }
 
   /**
@@ -203,11 +204,7 @@ class Evaluator {
 
   /** The first collection failure at, above or below anything the rule reads. */
   private unreadable(rule: Rule): CollectionCause | undefined {
-    const reads = this.readsOf(rule)
-    for (const fact of this.input.state.unavailable) {
-      if (reads.some((pointer) => pointersOverlap(pointer, fact.pointer))) return fact.cause
-    }
-    return undefined
+    return this.input.state.unavailable.find((fact) => this.dependsOn(rule, fact.pointer))?.cause
   }
 
   private evaluateRule(rule: Rule): Finding[] {
@@ -297,6 +294,13 @@ class Evaluator {
 export function describeCause(cause: CollectionCause): string {
   const denied = cause.iamAction ? ` (access denied: ${cause.iamAction})` : ''
   return `${cause.service} ${cause.operation} failed${denied}: ${cause.message}`
+}
+
+/** The pointers a rule's verdict depends on: its `reads` (default: all of `given`) and the state values it names. */
+export function readsOf(rule: Rule): string[] {
+  const reads = rule.reads ? [...rule.reads] : [rule.given]
+  for (const name of placeholdersIn(rule.then)) if (name.startsWith('state:')) reads.push(name.slice(6))
+  return reads
 }
 
 /** Rules after the rules they require; the loader has already rejected cycles. */

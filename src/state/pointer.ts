@@ -18,11 +18,23 @@ export function resolvePointer(document: unknown, pointer: string): unknown {
   return node
 }
 
+// A '*' segment (in rules' 'reads') stands for any one segment, as in /iam/role/policies/<any>/arn.
+function segmentsMatch(a: string, b: string): boolean {
+  return a === b || a === '*' || b === '*'
+}
+
 /** True when one pointer is the other or lies below it: reading either touches both. */
 export function pointersOverlap(a: string, b: string): boolean {
   const pa = parsePointer(a)
   const pb = parsePointer(b)
   const n = Math.min(pa.length, pb.length)
-  for (let i = 0; i < n; i++) if (pa[i] !== pb[i]) return false
+  for (let i = 0; i < n; i++) if (!segmentsMatch(pa[i]!, pb[i]!)) return false
   return true
+}
+
+/** True when `ancestor` is `pointer` or lies above it. */
+export function pointerContains(ancestor: string, pointer: string): boolean {
+  const pa = parsePointer(ancestor)
+  const pp = parsePointer(pointer)
+  return pa.length <= pp.length && pa.every((s, i) => segmentsMatch(s, pp[i]!))
 }

@@ -282,52 +282,44 @@ describe('with moto enforcing IAM for an auditor holding exactly audit.json', ()
   }
 
   /*
-   * overBroad: src/evaluate/engine.ts (`unreadable`) makes a rule `error` when any fact at, above
-   * OR BELOW its `given` is unavailable, so a rule reading a whole object (iam-role-exists reads
-   * /iam/role, iam-lambda-user reads /iam/lambdaUser, ...) cannot be checked as soon as one detail
-   * inside it (a policy document, a key's last use) was denied, and its dependants are skipped.
-   * The collector likewise reads those details because `needs` overlaps the same way.
+   * overBroad: rules that turn `error` although they do not need the action. Rules declare what
+   * they read (`reads` in the rule set), so none is expected; the field stays to pin any
+   * regression to a named rule.
    */
   const ROWS: Row[] = [
     { action: 'iam:GetRole', needs: [...ROLE_RULES, 'redshift-role-associated'] },
     {
       action: 'iam:ListAttachedRolePolicies',
-      needs: ['iam-role-cross-account-attached', 'iam-role-lambda-policies'],
-      overBroad: ['iam-role-exists']
+      needs: ['iam-role-cross-account-attached', 'iam-role-lambda-policies']
     },
     {
       action: 'iam:ListRolePolicies',
-      needs: ['iam-role-cross-account-attached', 'iam-role-lambda-policies'],
-      overBroad: ['iam-role-exists']
+      needs: ['iam-role-cross-account-attached', 'iam-role-lambda-policies']
     },
     {
       action: 'iam:GetRolePolicy',
-      needs: ['iam-role-cross-account-attached'],
-      overBroad: ['iam-role-exists', 'iam-role-lambda-policies']
+      needs: ['iam-role-cross-account-attached']
     },
     {
       action: 'iam:GetPolicy',
-      needs: ['iam-cross-account-policy', 'iam-role-cross-account-attached'],
-      overBroad: ['iam-role-exists', 'iam-role-lambda-policies']
+      needs: ['iam-cross-account-policy', 'iam-role-cross-account-attached']
     },
     {
       action: 'iam:GetPolicyVersion',
-      needs: ['iam-cross-account-policy', 'iam-role-cross-account-attached'],
-      overBroad: ['iam-role-exists', 'iam-role-lambda-policies']
+      needs: ['iam-cross-account-policy', 'iam-role-cross-account-attached']
     },
     // Only the plan needs the version count (a sixth version cannot be created); no rule judges it.
-    { action: 'iam:ListPolicyVersions', needs: [], overBroad: ['iam-cross-account-policy'] },
+    { action: 'iam:ListPolicyVersions', needs: [] },
     { action: 'iam:ListPolicies', needs: ['iam-cross-account-policy'], extra: { 'policy-name': ELSEWHERE } },
     { action: 'iam:GetUser', needs: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age'] },
     { action: 'iam:ListAttachedUserPolicies', needs: ['iam-lambda-user'] },
     { action: 'iam:ListUserPolicies', needs: ['iam-lambda-user'] },
-    { action: 'iam:GetUserPolicy', needs: [], overBroad: ['iam-lambda-user'] },
-    { action: 'iam:ListAccessKeys', needs: ['iam-lambda-user-key', 'iam-lambda-user-key-age'], overBroad: ['iam-lambda-user'] },
+    { action: 'iam:GetUserPolicy', needs: [] },
+    { action: 'iam:ListAccessKeys', needs: ['iam-lambda-user-key', 'iam-lambda-user-key-age'] },
     // No rule judges when a key was last used.
     {
       action: 'iam:GetAccessKeyLastUsed',
-      needs: [],
-      overBroad: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age']
+      needs: []
     },
     { action: 'ec2:DescribeSecurityGroups', needs: ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow'] },
     {
@@ -382,7 +374,6 @@ describe('Redshift Serverless and Data API denials (the fakes inject them)', () 
     {
       action: 'redshift-serverless:GetNamespace',
       needs: ['redshift-role-associated'],
-      overBroad: ['redshift-exists', 'redshift-publicly-accessible'],
       deny: () => void em.serverless.inject({ operation: 'GetNamespace', error: 'AccessDeniedException' })
     },
     { action: 'redshift-serverless:GetCredentials', needs: SQL_RULES, deny: dataDenial('ExecuteStatement', 'redshift-serverless:GetCredentials') },

@@ -363,12 +363,15 @@ describe('collectSql against the fake Data API', () => {
       expect(sql).toEqual({ ...COMPLIANT_SQL, ...expected })
     })
 
-    it('needs no exfunc statement when the Cargo database is missing', async () => {
+    it('sends the exfunc statement alongside the account-wide one; a missing Cargo database makes it false, not unavailable', async () => {
       const c = compliantCatalog()
       delete c.data.databases['cargo_db']
-      const { server } = await audit(c)
-      expect(server.calls['ExecuteStatement']).toBe(2)
-      expect(server.statements.map((s) => s.database).sort()).toEqual(['dev', 'sales_db'])
+      const { server, sql, unavailable } = await audit(c)
+      // Three statements, none waiting on another: dev (account-wide), cargo_db (exfunc, fails), sales_db.
+      expect(server.calls['ExecuteStatement']).toBe(3)
+      expect(sql.database).toEqual({ name: 'cargo_db', exists: false })
+      expect(sql.exfuncUsage).toBe(false)
+      expect(unavailable.filter((u) => u.pointer === '/sql/exfuncUsage')).toEqual([])
     })
   })
 

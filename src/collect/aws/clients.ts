@@ -29,7 +29,7 @@ export interface AwsClients {
 }
 
 export interface AwsClientOptions {
-  /** Attempts per call, first one included (adaptive retry). Default 5. */
+  /** Attempts per call, first one included (standard retry: backoff with jitter). Default 5. */
   maxAttempts?: number
 }
 
@@ -43,7 +43,10 @@ export function partitionOfRegion(region: string): Partition {
 export function createAwsClients(region: string, options: AwsClientOptions = {}): AwsClients {
   const config = {
     region,
-    retryMode: 'adaptive',
+    // 'standard': exponential backoff with jitter per call. 'adaptive' adds a client-side rate
+    // limiter that, after one throttle, spaces every later call out by ~0.5 s: an audit's few
+    // dozen calls are better served by retrying just the throttled ones.
+    retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? 5
   }
   const iam = new IAMClient(config)

@@ -236,7 +236,7 @@ export class IamReader {
           )
           .then((out) => parseDocument(out.PolicyDocument, 'iam', 'GetRolePolicy'))
       const [policies, boundary] = await Promise.all([
-        this.identityPolicies(attached, inline, getInline, () => opts.documents, gaps),
+        this.identityPolicies('Role', attached, inline, getInline, () => opts.documents, gaps),
         this.boundary(r?.PermissionsBoundary?.PermissionsBoundaryArn, opts.boundaryDocument, gaps)
       ])
       const value: RoleState = {
@@ -313,7 +313,7 @@ export class IamReader {
     // AWS managed documents are public and large; only customer-managed and inline ones are read.
     const wantDocument = (kind: IdentityPolicy['kind']): boolean => opts.documents && kind !== 'aws-managed'
     const [policies, boundary, accessKeys] = await Promise.all([
-      this.identityPolicies(attached, inline, getInline, wantDocument, gaps),
+      this.identityPolicies('User', attached, inline, getInline, wantDocument, gaps),
       this.boundary(u?.PermissionsBoundary?.PermissionsBoundaryArn, opts.documents, gaps, wantDocument),
       this.accessKeys(keys, opts, gaps)
     ])
@@ -328,6 +328,7 @@ export class IamReader {
   }
 
   private async identityPolicies(
+    entity: 'Role' | 'User',
     attachedP: Promise<Settled<AttachedPolicy[]>>,
     inlineP: Promise<Settled<string[]>>,
     getInline: (name: string) => Promise<PolicyDocument>,
@@ -376,8 +377,8 @@ export class IamReader {
       }
     }
     // A partial list would read as "not attached": the whole list is then unavailable.
-    if (!attached.ok) gaps.push({ pointer: '/policies', cause: causeFrom(attached.error, 'iam', 'ListAttachedPolicies') })
-    else if (!inline.ok) gaps.push({ pointer: '/policies', cause: causeFrom(inline.error, 'iam', 'ListPolicies') })
+    if (!attached.ok) gaps.push({ pointer: '/policies', cause: causeFrom(attached.error, 'iam', `ListAttached${entity}Policies`) })
+    else if (!inline.ok) gaps.push({ pointer: '/policies', cause: causeFrom(inline.error, 'iam', `List${entity}Policies`) })
     await Promise.all(fetches)
     return policies
   }
@@ -671,8 +672,8 @@ export async function collectLambdaUser(ctx: CollectContext, reader: IamReader):
   const name = ctx.params.lambdaUser
   if (!name) return
   const result = await reader.readUser(name, {
-    documents: ctx.needs('/iam/lambdaUser/policies'),
-    lastUsed: ctx.needs('/iam/lambdaUser/accessKeys'),
+    documents: ctx.needs('/iam/lambdaUser/policies/*/document'),
+    lastUsed: ctx.needs('/iam/lambdaUser/accessKeys/*/lastUsedAt'),
     now: ctx.now
   })
   if (result.kind === 'found') {

@@ -370,6 +370,16 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
       const accountWanted = want.database || want.user || want.databasePrivileges || want.functionRole || want.exfuncUsage
       if (!accountWanted) return
       const exfuncInline = target.database === p.database
+      // The Cargo-database statement starts now, not after the account-wide one: it would
+      // otherwise double the SQL part of the critical path. Its answer is used only if the
+      // account-wide statement shows the database exists.
+      const exfuncEarly =
+        want.exfuncUsage && !exfuncInline
+          ? run(p.database, exfuncSql(p.dbUser)).then(
+              (result) => ({ ok: true as const, row: result.rows[0] ?? {} }),
+              (err: unknown) => ({ ok: false as const, err })
+            )
+          : undefined
       const pointers = wanted.filter((w) => w !== '/sql/sourceSchemas')
       let row: Record<string, Cell>
       try {
@@ -411,15 +421,15 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
         sql.exfuncUsage = bool(row['exfunc_usage'])
         return
       }
-      try {
-        const exfunc = (await run(p.database, exfuncSql(p.dbUser))).rows[0] ?? {}
-        if (!bool(exfunc['session_sees_all'])) {
-          failures.push({ pointer: '/sql/exfuncUsage', cause: visibilityCause(exfunc['session_user_name']) })
-        }
-        sql.exfuncUsage = bool(exfunc['exfunc_usage'])
-      } catch (err) {
-        failures.push({ pointer: '/sql/exfuncUsage', cause: causeOf(SERVICE, 'ExecuteStatement', err) })
+      const exfunc = await exfuncEarly!
+      if (!exfunc.ok) {
+        failures.push({ pointer: '/sql/exfuncUsage', cause: causeOf(SERVICE, 'ExecuteStatement', exfunc.err) })
+        return
       }
+      if (!bool(exfunc.row['session_sees_all'])) {
+        failures.push({ pointer: '/sql/exfuncUsage', cause: visibilityCause(exfunc.row['session_user_name']) })
+      }
+      sql.exfuncUsage = bool(exfunc.row['exfunc_usage'])
     }
 
     const sources = async (): Promise<void> => {

@@ -1,2 +1,0 @@
-import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-ZNDQWGMU.js";import"./chunk-7C6OFQ2L.js";import"./chunk-XGLH3RQC.js";import"./chunk-WUGIKTVS.js";import"./chunk-Y3OKWOWY.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};

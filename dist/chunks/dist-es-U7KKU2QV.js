@@ -1,0 +1,2 @@
+import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-PBTGPFU5.js";import"./chunk-YYALWOU6.js";import"./chunk-ZXNYF2BH.js";import"./chunk-MVFHIOYQ.js";import"./chunk-5F2I473Y.js";import"./chunk-2F7C2TKA.js";import"./chunk-LJ4SVZ3J.js";import"./chunk-Y3OKWOWY.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
