@@ -177,9 +177,8 @@ async function addUnrelated(em: Emulators, count: number): Promise<void> {
 /** The dependencies as src/collect/aws wires them (for comparison with what was measured). */
 const KNOWN_CHAIN =
   'GetWorkgroup -> GetNamespace (its database) -> account-wide statement in that database ' +
-  '[ExecuteStatement -> DescribeStatement x2 (the fake finishes on the 2nd poll; 50 ms sleep between) -> GetStatementResult] -> ' +
-  'the exfunc statement in the Cargo database, only started after the first (the same 4 calls) = 10 calls; ' +
-  'the source-schema statement and all IAM/EC2/STS reads run alongside'
+  '[ExecuteStatement -> DescribeStatement x2 (the fake finishes on the 2nd poll; 50 ms sleep between) -> GetStatementResult] = 6 calls; ' +
+  'the exfunc statement (Cargo database), the source-schema statement and all IAM/EC2/STS reads run alongside'
 
 function printResults(label: string, m: Measured): void {
   const wall = median(m.wallMs)
