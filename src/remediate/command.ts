@@ -179,7 +179,7 @@ export async function runApply(config: Config, options: RemediationOptions = {})
       params: { ...params, remediate: filed.remediate },
       rules: config.ruleSet.rules
     })
-    if (canonicalJson(again.steps) !== canonicalJson(filed.steps)) {
+    if (canonicalJson(again.steps) !== canonicalJson(filed.steps) || canonicalJson(again.target) !== canonicalJson(filed.target)) {
       return {
         exitCode: 2,
         before,

@@ -351,6 +351,11 @@ describe('apply on Redshift Serverless', () => {
     const tampered = capture()
     expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], tampered.io)).toBe(2)
     expect(tampered.err).toContain('lists other steps')
+    // So is a plan pointed at another Data API identity.
+    const retargeted = JSON.parse(fresh) as Plan
+    retargeted.target.dataApi.secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:someone-else-AbCdEf`
+    writeFileSync(file, JSON.stringify(retargeted))
+    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], capture().io)).toBe(2)
     // With other inputs (no public access allowed) the same file is refused too.
     writeFileSync(file, fresh)
     expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file, 'allow-public-access': 'false' })], capture().io)).toBe(2)

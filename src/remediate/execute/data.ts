@@ -9,14 +9,24 @@ import * as sql from '../sql.js'
 import type { PlanStep } from '../types.js'
 import { alreadyDone, changed, failure, messageOf, type ExecContext, type Executor } from './context.js'
 
-function target(x: ExecContext, database: string): DataApiTarget {
-  const c = x.plan.target.dataApi
+/** The connection exactly as the step's request names it (what the reviewer saw). */
+function target(step: PlanStep): DataApiTarget {
+  const r = step.request
+  const text = (key: string): string | undefined => (typeof r[key] === 'string' && r[key] !== '' ? (r[key] as string) : undefined)
+  const workgroupName = text('WorkgroupName')
+  const clusterIdentifier = text('ClusterIdentifier')
+  const secretArn = text('SecretArn')
+  const dbUser = text('DbUser')
+  const database = text('Database')
+  if ((!workgroupName && !clusterIdentifier) || database !== step.database || r['Sql'] !== step.sql) {
+    throw failure('redshift-data', 'ExecuteStatement', 'InvalidPlan', `step ${step.id}: the request must name the workgroup or cluster, and the step's database and SQL`)
+  }
   return {
-    ...(c.workgroupName ? { workgroupName: c.workgroupName } : {}),
-    ...(c.clusterIdentifier ? { clusterIdentifier: c.clusterIdentifier } : {}),
-    ...(c.secretArn ? { secretArn: c.secretArn } : {}),
-    ...(c.dbUser ? { dbUser: c.dbUser } : {}),
-    database
+    ...(workgroupName ? { workgroupName } : {}),
+    ...(clusterIdentifier ? { clusterIdentifier } : {}),
+    ...(secretArn ? { secretArn } : {}),
+    ...(dbUser ? { dbUser } : {}),
+    database: step.database as string
   }
 }
 
@@ -47,14 +57,15 @@ export const dataExecutors: Record<string, Executor> = {
       }
       text = sql.fillPassword(text, password)
     }
+    const connection = target(step)
     try {
-      await runSql(x.ctx, x.clients.data, target(x, step.database), step.database, text)
+      await runSql(x.ctx, x.clients.data, connection, step.database, text)
       return changed(`ran in ${step.database}: ${step.sql}`)
     } catch (err) {
       const clean = scrub(err, password)
       const check = existenceCheck(step, x)
       if (!check || !/already exists/i.test(messageOf(clean))) throw clean
-      const found = await runSql(x.ctx, x.clients.data, target(x, x.plan.target.dataApi.database), x.plan.target.dataApi.database, check)
+      const found = await runSql(x.ctx, x.clients.data, connection, step.database, check)
       if (found.rows.length === 0) throw clean
       return alreadyDone(`${step.resource} exists already`)
     }
