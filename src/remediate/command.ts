@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { ConfigError } from '../config/errors.js'
 import type { Config } from '../config/load.js'
 import { audit, collectLive, type AuditOutcome, type Collector } from '../run.js'
 import { pointersOverlap } from '../state/pointer.js'
@@ -54,6 +55,18 @@ export function remediationCollector(base: Collector = collectLive): Collector {
     base(config, (pointer) => needs(pointer) || (needs('/iam/crossAccountPolicy') && pointersOverlap(VERSION_COUNT, pointer)))
 }
 
+/**
+ * `remediate` must name rules of the rule set: a misspelt id would otherwise leave a rule
+ * unfixed without a word. Thrown before anything is read, as a configuration error (exit 2).
+ */
+export function checkRemediateIds(config: Config): void {
+  const known = new Set(config.ruleSet.rules.map((r) => r.id))
+  const unknown = config.params.remediate.filter((id) => id !== 'all' && !known.has(id))
+  if (unknown.length > 0) {
+    throw new ConfigError([{ where: { input: 'remediate' }, message: `unknown rule id(s): ${unknown.join(', ')}` }])
+  }
+}
+
 function auditFor(config: Config, options: RemediationOptions): Promise<AuditOutcome> {
   return audit(config, {
     collect: remediationCollector(options.collect),
@@ -85,6 +98,7 @@ export interface PlanOutcome {
 
 /** mode plan: audit, plan, write `plan-file` (default cargo-redshift-guard-plan.json) and its `.md` twin. */
 export async function runPlan(config: Config, options: RemediationOptions = {}): Promise<PlanOutcome> {
+  checkRemediateIds(config)
   const outcome = await auditFor(config, options)
   const plan = makePlan(config, outcome, options.now)
   const markdown = renderPlanMarkdown(plan)
@@ -136,6 +150,7 @@ export async function runApply(config: Config, options: RemediationOptions = {})
       refused: `apply refuses to run on '${event}' events: changes to an AWS account are never made from a pull request. Run it from workflow_dispatch (or another trusted trigger) after review.`
     }
   }
+  checkRemediateIds(config)
   const { params } = config
   if (params.stateFile) {
     return { exitCode: 2, refused: 'apply changes the live account, so it cannot work from state-file; remove state-file' }

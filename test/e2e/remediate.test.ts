@@ -544,6 +544,15 @@ describe('SQL through the Data API', () => {
 })
 
 describe('plan only', () => {
+  it('a misspelt rule id in remediate is a configuration error before anything is read', async () => {
+    const seeded = await seedCompliantServerless(em, DRIFTED)
+    em.serverless.calls.length = 0
+    const run = capture()
+    expect(await cli(['plan', ...cliArgs(seeded, { remediate: 'iam-role-trust-lambda' })], run.io)).toBe(2)
+    expect(run.err).toContain('unknown rule id(s): iam-role-trust-lambda')
+    expect(em.serverless.calls).toEqual([])
+  })
+
   it('writes the plan and its Markdown twin and changes nothing', async () => {
     const seeded = await seedCompliantServerless(em, DRIFTED)
     em.serverless.calls.length = 0
