@@ -1,5 +1,5 @@
 import type { Config } from './config/load.js'
-import type { Mode, Severity } from './config/parameters.js'
+import type { Mode, Parameters, Severity } from './config/parameters.js'
 import type { RuleSet } from './config/rule-set.types.js'
 import type { Needs } from './collect/types.js'
 import { deploymentOf, evaluate, readsOf, summarize } from './evaluate/engine.js'
@@ -98,19 +98,47 @@ export const collectLive: Collector = async (config, needs) => {
 }
 
 /** collect -> evaluate -> report model. The collector is injected: live AWS, a snapshot, or IaC. */
-export async function audit(config: Config, options: { now?: Date; collect?: Collector; cwd?: string } = {}): Promise<AuditOutcome> {
+/**
+ * Whether a plan or template is laid over the live account: `iac-live: auto` reads AWS only
+ * when it was told where to look and credentials are at hand, so a PR check without AWS access
+ * judges the plan alone instead of failing on unreadable facts.
+ */
+export function readsLiveWithIac(params: Parameters, env: NodeJS.ProcessEnv): boolean {
+  if (params.iacLive !== 'auto') return params.iacLive === 'true'
+  const target = Boolean(params.region && (params.workgroup || params.clusterIdentifier))
+  const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'].some((k) => Boolean(env[k]))
+  return target && credentials
+}
+
+export async function audit(
+  config: Config,
+  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv } = {}
+): Promise<AuditOutcome> {
   const now = options.now ?? new Date()
   const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
-  let state: AccountState
+  const { params } = config
+  const cwd = options.cwd ?? process.cwd()
+  const iacFile = params.terraformPlan ?? params.cloudformationTemplate
+  // Read (and so validate) the plan before anything talks to AWS.
+  const planned = iacFile
+    ? (await import('./collect/iac/index.js')).loadIacState(iacFile, params, cwd, {
+        now,
+        ...(params.terraformDir ? { baseDir: params.terraformDir } : {}),
+        ...(params.cloudformationTemplate ? { parameters: params.cloudformationParameters } : {})
+      })
+    : undefined
+  let state: AccountState | undefined
   let stats: CollectStats | undefined
-  if (config.params.stateFile) {
-    state = readSnapshot(config.params.stateFile, options.cwd)
-  } else {
+  if (params.stateFile) {
+    state = readSnapshot(params.stateFile, cwd)
+  } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
     const collect = options.collect ?? collectLive
     const collected = await collect(config, needs)
     state = collected.state
     stats = collected.stats
   }
+  if (planned) state = state ? (await import('./collect/iac/index.js')).overlayState(state, planned) : planned
+  if (!state) throw new Error('no state to judge')
   const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
   const report = buildReport(config, state, findings, now)
   return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }

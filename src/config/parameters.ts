@@ -41,6 +41,11 @@ export interface Parameters {
   reportPath: string
   timeoutSeconds: number
   maxConcurrency: number
+  terraformPlan?: string
+  terraformDir?: string
+  cloudformationTemplate?: string
+  cloudformationParameters: Record<string, string>
+  iacLive: 'auto' | 'true' | 'false'
   sarifFile?: string
   junitFile?: string
   commentOnPr: boolean
@@ -314,6 +319,19 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
   const timeoutSeconds = r.number('timeout', 1, 3600)
   const maxConcurrency = r.number('max-concurrency', 1, 64)
   const accessKeyMaxAgeDays = r.number('access-key-max-age-days', 1, 36500)
+  const terraformPlan = r.string('terraform-plan')
+  const terraformDir = r.string('terraform-dir')
+  const cloudformationTemplate = r.string('cloudformation-template')
+  if (terraformPlan && cloudformationTemplate) r.problem('cloudformation-template', 'give either terraform-plan or cloudformation-template, not both')
+  if (terraformDir && !terraformPlan) r.problem('terraform-dir', 'only applies with terraform-plan')
+  const cloudformationParameters: Record<string, string> = {}
+  for (const pair of r.list('cloudformation-parameters')) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0 || !/^[A-Za-z0-9]{1,255}$/.test(pair.slice(0, eq))) {
+      r.problem('cloudformation-parameters', `${describe(pair)} is not Key=Value with an alphanumeric key`)
+    } else cloudformationParameters[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  const iacLive = r.oneOf('iac-live', ['auto', 'true', 'false'] as const)
   const sarifFile = r.string('sarif-file')
   const junitFile = r.string('junit-file')
   const commentOnPr = r.boolean('comment-on-pr')
@@ -334,10 +352,14 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     r.problem('db-user-password', "must not contain quotes, backslash, '/', '@' or spaces")
   }
 
-  if (!stateFile && !workgroup && !clusterIdentifier) {
-    r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file to judge')
+  const judgesFiles = Boolean(stateFile || terraformPlan || cloudformationTemplate)
+  if (iacLive === 'true' && !terraformPlan && !cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
+  if (iacLive === 'true' && stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
+  const needsAws = !judgesFiles || iacLive === 'true'
+  if (needsAws && !workgroup && !clusterIdentifier) {
+    r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file, terraform-plan or cloudformation-template to judge')
   }
-  if (!stateFile && !region && !r.problems.some((p) => p.where.input?.startsWith('region'))) {
+  if (needsAws && !region && !r.problems.some((p) => p.where.input?.startsWith('region'))) {
     r.problem('region', 'is required to read AWS (or set AWS_REGION)')
   }
 
@@ -359,6 +381,8 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     reportPath,
     timeoutSeconds,
     maxConcurrency,
+    cloudformationParameters,
+    iacLive,
     commentOnPr,
     driftIssue,
     driftIssueTitle,
@@ -366,6 +390,9 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     remediate,
     allowPublicAccess,
     ...defined({
+      terraformPlan,
+      terraformDir,
+      cloudformationTemplate,
       sarifFile,
       junitFile,
       githubToken,

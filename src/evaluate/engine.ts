@@ -46,7 +46,8 @@ function scopeFor(state: AccountState, values: Record<string, unknown>, item?: u
   return {
     lookup(name) {
       if (name.startsWith('state:')) return resolvePointer(state, name.slice('state:'.length))
-      if (name.startsWith('item.')) return item === undefined ? undefined : resolvePointer(item, '/' + name.slice(5).split('.').join('/'))
+      // Without an element (a per-element rule held back as a whole) the resource reads as 'any'.
+      if (name.startsWith('item.')) return item === undefined ? '*' : resolvePointer(item, '/' + name.slice(5).split('.').join('/'))
       return values[name]
     }
   }
@@ -173,7 +174,7 @@ class Evaluator {
     }
     const unknown = (this.input.state.unknown ?? []).filter((u) => this.dependsOn(rule, u.pointer))
     if (unknown.length > 0) {
-      return this.finding(rule, 'unknown', `not known until apply: ${[...new Set(unknown.map((u) => u.reason))].join('; ')}`, scope)
+      return this.finding(rule, 'unknown', [...new Set(unknown.map((u) => u.reason))].join('; '), scope)
     }
     return undefined
   }

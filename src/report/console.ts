@@ -42,6 +42,7 @@ function details(f: Finding): string[] {
     lines.push(`fix:      ${first ?? ''}`, ...rest.map((l) => `          ${l}`))
   }
   if (f.remediation.action) lines.push(`auto-fix: ${f.remediation.action} (plan / apply)`)
+  if (f.source) lines.push(`where:    ${f.source.file}:${f.source.line}`)
   lines.push(`docs:     ${f.docs}`)
   return lines
 }

@@ -97,3 +97,37 @@ describe('the bundled action with sarif-file and junit-file', () => {
     expect((junit.match(/<failure /g) ?? []).length).toBe(DRIFTED_RULES.length)
   })
 })
+
+describe('the bundled action on infrastructure-as-code', () => {
+  const PARAMS = {
+    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
+    'cargo-ips': '3.251.12.34',
+    'role-name': 'cargo-redshift',
+    workgroup: 'cargo-wg'
+  }
+
+  it('judges a Terraform plan and annotates the .tf line of the drifted resource', () => {
+    const run = runDistAction({ ...PARAMS, 'terraform-plan': 'examples/iac/terraform/plan.json', 'fail-on': 'none' })
+    expect(run.status).toBe(0)
+    const ingress = run.commands.find((c) => c.command === 'error' && c.properties['title']?.startsWith('network-cargo-ip-inbound'))
+    expect(ingress?.properties['file']).toBe('examples/iac/terraform/main.tf')
+    const line = Number(ingress?.properties['line'])
+    const tf = readFileSync(join(ROOT, 'examples/iac/terraform/main.tf'), 'utf8').split('\n')
+    expect(tf[line - 1]).toMatch(/^resource "aws_(vpc_)?security_group/)
+    // SQL lives inside Redshift: a plan cannot say, so those rules are unknown, never pass or fail.
+    expect(run.summary).toContain('unknown until apply')
+    expect(run.outputs['status']).toBe('drift')
+  })
+
+  it('judges a CloudFormation template', () => {
+    const run = runDistAction({ ...PARAMS, 'cloudformation-template': 'examples/iac/cloudformation/cargo-serverless.yaml' })
+    expect(run.commands.filter((c) => c.command === 'error' && c.properties['title'])).toEqual([])
+    expect(run.status).toBe(0)
+  })
+
+  it('rejects a plan that is not one, with its place, before reading AWS', () => {
+    const run = runDistAction({ ...PARAMS, 'terraform-plan': 'examples/serverless.yml' })
+    expect(run.status).toBe(2)
+    expect(run.commands.some((c) => c.command === 'error' && c.properties['file'] === 'examples/serverless.yml')).toBe(true)
+  })
+})
