@@ -133,6 +133,7 @@ class Evaluator {
       ...extra
     }
     if (status === 'fail' || status === 'pass') finding.expected = renderText(rule.expected, scope)
+    if (rule.guide) finding.guide = rule.guide
     const located = this.locationOf(rule.given)
     if (located) finding.source = located
     else if (rule.source) finding.source = rule.source

@@ -22,6 +22,8 @@ export interface Finding {
   /** For `muted`: the waiver that applies. For an expired waiver, the finding keeps its status and says so. */
   waiver?: { reason: string; expires: string; expired: boolean }
   docs: string
+  /** The section of Cargo's setup guide the requirement comes from. */
+  guide?: string
   remediation: Rule['remediation']
   source?: Rule['source']
 }

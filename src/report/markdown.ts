@@ -53,6 +53,7 @@ export function renderMarkdown(report: AuditReport): string {
       if (f.cause) body.push(`**Cause:** ${escapeMarkdown(`${f.cause.service} ${f.cause.operation}${f.cause.iamAction ? ` — grant ${f.cause.iamAction}` : ''}: ${f.cause.message}`)}`)
       if (f.remediation.manual) body.push(`**Fix:**\n\n\`\`\`\n${f.remediation.manual}\n\`\`\``)
       if (f.remediation.action) body.push(`Automatic fix: \`${f.remediation.action}\` (mode: plan / apply)`)
+      if (f.guide) body.push(`Cargo's setup guide: *${escapeMarkdown(f.guide)}*`)
       body.push(`Docs: ${f.docs}`)
       lines.push(`<details><summary>${ICON[f.status]} <code>${f.ruleId}</code> — ${escapeMarkdown(f.title)}</summary>`, '', body.join('\n\n'), '', '</details>', '')
     }
