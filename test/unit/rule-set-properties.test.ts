@@ -283,7 +283,7 @@ describe('the order of rules in a user file', () => {
 })
 
 describe('evaluation', () => {
-  const POINTERS = ['/iam/role', '/iam/role/trustPolicy', '/iam/crossAccountPolicy', '/iam/lambdaUser', '/iam/lambdaUser/accessKeys', '/redshift', '/redshift/iamRoles', '/network/securityGroups', '/sql', '/sql/sourceSchemas', '/source/accountId']
+  const POINTERS = ['/iam/role', '/iam/role/trustPolicy', '/iam/role/policies/0/document', '/iam/lambdaUser/accessKeys/0/lastUsedAt', '/iam/crossAccountPolicy/versionCount', '/redshift/dbName', '/iam/crossAccountPolicy', '/iam/lambdaUser', '/iam/lambdaUser/accessKeys', '/redshift', '/redshift/iamRoles', '/network/securityGroups', '/sql', '/sql/sourceSchemas', '/source/accountId']
   const unavailable = fc.uniqueArray(
     fc.record({ pointer: fc.constantFrom(...POINTERS), cause: fc.record({ service: fc.constantFrom('iam', 'ec2', 'redshift'), operation: fc.constantFrom('GetRole', 'DescribeSecurityGroups'), message: fc.string({ maxLength: 20 }) }) }),
     { selector: (u) => u.pointer, maxLength: 3 }
@@ -314,12 +314,22 @@ describe('evaluation', () => {
           const second = evaluate({ ruleSet: loadRuleSet([]), state: structuredClone(state), params: { ...p }, waivers: structuredClone(ws), now: new Date(now) })
           expect(second).toEqual(first)
           expect(JSON.stringify({ state, p, ws, rules: BUILT_IN })).toBe(frozen)
-          // An unreadable fact never yields a pass on a rule that reads it.
+          // An unreadable fact never yields a pass on a rule that needs it: its target (or anything
+          // above it), or anything it declares it reads ('*' matching any one segment).
+          const segs = (p: string) => (p === '' ? [] : p.slice(1).split('/'))
+          const same = (a: string, b: string) => a === b || a === '*' || b === '*'
+          const overlap = (a: string, b: string) => {
+            const [pa, pb] = [segs(a), segs(b)]
+            return pa.slice(0, Math.min(pa.length, pb.length)).every((x, i) => same(x, pb[i]!))
+          }
+          const contains = (above: string, p: string) => segs(above).length <= segs(p).length && overlap(above, p)
           for (const f of first) {
             if (f.status !== 'pass') continue
             const rule = BUILT_IN.rules.find((r) => r.id === f.ruleId)!
-            const overlap = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
-            for (const g of gaps) expect(overlap(g.pointer, rule.given), `${f.ruleId} passed although ${g.pointer} is unavailable`).toBe(false)
+            for (const g of gaps) {
+              const needed = contains(g.pointer, rule.given) || (rule.reads ?? [rule.given]).some((read) => overlap(read, g.pointer))
+              expect(needed, `${f.ruleId} passed although ${g.pointer} is unavailable`).toBe(false)
+            }
           }
         }
       ),
