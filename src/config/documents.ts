@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
 import { ConfigError, type ConfigLocation } from './errors.js'
 import { parsePointer } from '../state/pointer.js'
@@ -19,13 +19,41 @@ const MAX_BYTES = 1024 * 1024
 export function readLocatedDocument(file: string, displayName = file, input?: string): LocatedDocument {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readBounded(file)
   } catch (err) {
+    if (err instanceof ConfigError) throw err
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : (err as Error).message
     throw new ConfigError([{ where: { file: displayName, ...(input ? { input } : {}) }, message: why }])
   }
   return parseLocatedDocument(text, displayName)
+}
+
+/**
+ * Reads at most MAX_BYTES + 1 bytes of a regular file. A device or FIFO (/dev/zero, a pipe)
+ * never ends, so it is refused before reading; a large file is refused without being read whole.
+ */
+function readBounded(file: string): string {
+  // stat before open: opening a FIFO for reading would block until a writer comes.
+  const stat = statSync(file)
+  if (stat.isDirectory()) throw new Error('is a directory, not a file')
+  if (!stat.isFile()) throw new Error('is not a regular file (a device or pipe never ends)')
+  if (stat.size > MAX_BYTES) throw new Error(`is larger than ${MAX_BYTES} bytes`)
+  const fd = openSync(file, 'r')
+  try {
+    // The size can change between stat and read: never read more than the limit allows.
+    const buffer = Buffer.alloc(MAX_BYTES + 1)
+    let length = 0
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null)
+      if (n === 0) break
+      length += n
+    }
+    if (length > MAX_BYTES) throw new Error(`is larger than ${MAX_BYTES} bytes`)
+    return buffer.subarray(0, length).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
 }
 
 export function parseLocatedDocument(text: string, file: string): LocatedDocument {

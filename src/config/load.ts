@@ -16,6 +16,7 @@ export interface Config {
 }
 
 const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
+const SECRET_INPUTS = ['db-user-password', 'github-token']
 
 /** Values from the config file, located; inputs given directly win over them. */
 function readConfigFile(raw: RawInputs, cwd: string): RawInputs {
@@ -37,6 +38,10 @@ function readConfigFile(raw: RawInputs, cwd: string): RawInputs {
   for (const [key, value] of Object.entries(doc.value)) {
     if (key === 'config') problems.push({ where: doc.locate('/config'), message: "a config file cannot name another config file" })
     else if (!inputSpec(key)) problems.push({ where: doc.locate(`/${key}`), message: `unknown key '${key}' (keys are the action's input names)` })
+    else if (SECRET_INPUTS.includes(key)) {
+      // A config file is committed to a repository: a secret there is already leaked.
+      problems.push({ where: doc.locate(`/${key}`), message: `'${key}' is a secret: pass it as an input from a secret store, never in a file` })
+    }
     else values[key] = { value, where: doc.locate(`/${key}`) }
   }
   if (problems.length > 0) throw new ConfigError(problems)
@@ -55,10 +60,14 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   }
   const params = resolveParameters(merged, env)
   const ruleSet = loadRuleSet(params.rules, cwd)
-  const problems: ConfigProblem[] = compileProblems(ruleSet, params).map(({ rule, message }) => ({
-    where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: `${rule.id}/then` },
-    message: `rule '${rule.id}': its schema does not compile: ${message}`
-  }))
+  const problems: ConfigProblem[] = compileProblems(ruleSet, params).map(({ rule, message }) => {
+    const source = rule.source
+    const at = source?.then ?? (source ? { line: source.line } : {})
+    return {
+      where: { file: source?.file ?? 'rules', ...at, pointer: `${source?.pointer ?? `/rules/${rule.id}`}/then` },
+      message: `rule '${rule.id}': its schema does not compile: ${message}`
+    }
+  })
   const unknown = unknownRuleIds(ruleSet, params.disableRules)
   if (unknown.length > 0) {
     problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })

@@ -84,8 +84,10 @@ const CLUSTER_ID = /^(?!.*--)[a-z][a-z0-9-]{0,62}(?<!-)$/
  */
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_$]{0,126}$/
 
-function describe(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value)
+/** A value quoted for a message: control characters escaped (never sent raw to a terminal), long ones cut. */
+export function describe(value: unknown): string {
+  const raw = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return text.length > 80 ? `'${text.slice(0, 77)}...'` : `'${text}'`
 }
 

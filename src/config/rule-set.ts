@@ -88,10 +88,21 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
   if (problems.length === 0) problems.push(...cycleProblems(merged))
   if (problems.length > 0) throw new ConfigError(problems)
 
-  const rules: Rule[] = [...merged.values()].map(({ rule, origin }) => ({
-    ...(rule as unknown as Rule),
-    source: { file: origin.doc.file, line: lineOf(origin) }
-  }))
+  const rules: Rule[] = [...merged.values()].map(({ rule, origin }) => {
+    const pointer = `/rules/${origin.index}`
+    const ownThen = (origin.doc.value as { rules: Record<string, unknown>[] }).rules[origin.index]?.['then'] !== undefined
+    const then = origin.doc.locate(`${pointer}/then`)
+    return {
+      ...(rule as unknown as Rule),
+      source: {
+        file: origin.doc.file,
+        line: lineOf(origin),
+        pointer,
+        // An override that leaves `then` alone points at the rule; that is where to look.
+        ...(ownThen && then.line !== undefined ? { then: { line: then.line, column: then.column ?? 1 } } : {})
+      }
+    }
+  })
   return { name: 'cargo-redshift', rules }
 }
 

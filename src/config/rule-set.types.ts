@@ -51,7 +51,15 @@ export interface Rule {
   missingMessage?: string
   remediation: Remediation
   /** Where the rule is defined, for annotations and SARIF. Filled by the loader. */
-  source?: { file: string; line: number }
+  source?: RuleSource
+}
+
+export interface RuleSource {
+  file: string
+  line: number
+  /** The rule's JSON pointer in its file (e.g. /rules/3), and where its `then` starts. */
+  pointer?: string
+  then?: { line: number; column: number }
 }
 
 export interface RuleSet {

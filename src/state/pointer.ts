@@ -12,7 +12,8 @@ export function parsePointer(pointer: string): string[] {
 export function resolvePointer(document: unknown, pointer: string): unknown {
   let node: unknown = document
   for (const segment of parsePointer(pointer)) {
-    if (node === null || typeof node !== 'object') return undefined
+    // Own members only: '__proto__' or 'constructor' must not resolve to something inherited.
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, segment)) return undefined
     node = (node as Record<string, unknown>)[segment]
   }
   return node

@@ -409,7 +409,7 @@ describe('rule-set files', () => {
   it('a user file adding a complete new rule: the rule is evaluated', () => {
     const config = loadConfig(raw({ ...VALID, rules: 'new-rule.yaml, new-rule.json', 'cargo-ips': '3.251.12.34' }), RULES_DIR, {})
     const rule = config.ruleSet.rules.find((r) => r.id === 'redshift-default-port')!
-    expect(rule.source).toEqual({ file: 'new-rule.yaml', line: 3 })
+    expect(rule.source).toMatchObject({ file: 'new-rule.yaml', line: 3, pointer: '/rules/0' })
 
     const pass = evaluate({ ruleSet: config.ruleSet, state: structuredClone(COMPLIANT), params: config.params })
     const ok = pass.find((f) => f.ruleId === 'redshift-default-port')!

@@ -131,7 +131,7 @@ describe('CloudFormation: a JSON template for a provisioned cluster', () => {
     for (const id of ROLE_NETWORK_REDSHIFT) expect(finding(findings, id).status, id).toBe('pass')
     expect(state.redshift).toMatchObject({ deployment: 'provisioned', name: 'cargo-cluster', dbName: 'dev' })
     expect(state.network.securityGroups?.[0]?.ingress).toEqual([
-      { protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: ['3.251.12.34/32'], ipv6Cidrs: [], description: 'Cargo' }
+      { protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: ['3.251.12.34/32'], ipv6Cidrs: [] }
     ])
     expect(finding(findings, 'network-cargo-ip-inbound').source).toEqual({ file, line: lineOf(file, '"CargoIngress"') })
     expect(finding(findings, 'redshift-exists').source).toEqual({ file, line: lineOf(file, '"Cluster": {') })

@@ -80,6 +80,27 @@ class Counter implements CallStats {
   }
 }
 
+/** Reads: a well-formed answer to any of them carries at least one field besides `$metadata`. */
+const READ_OPERATION = /^(Get|List|Describe)/
+
+/**
+ * An SDK output with nothing but `$metadata`: what a 200 answer with an empty or non-AWS body
+ * (an HTML page from a proxy, say) deserializes to. Taken at face value it reads as "no groups",
+ * "no policies", "no rows": a verdict from no data. It is a failed read instead.
+ */
+function carriesNoData(out: unknown): boolean {
+  return typeof out === 'object' && out !== null && Object.keys(out).every((k) => k === '$metadata')
+}
+
+function malformedResponse(service: string, operation: string): CollectionError {
+  return new CollectionError({
+    service,
+    operation,
+    code: 'MalformedResponse',
+    message: 'the answer held no data (an empty or non-AWS body); nothing was concluded from it'
+  })
+}
+
 /**
  * Builds the context every AWS collector runs in: a p-limit bound on calls in flight,
  * one deadline for the whole collection (its AbortSignal reaches every SDK call),
@@ -116,7 +137,9 @@ export function createAwsCollectContext(
       stats.inFlight++
       stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight)
       try {
-        return await fn(deadline.signal)
+        const out = await fn(deadline.signal)
+        if (READ_OPERATION.test(operation) && carriesNoData(out)) throw malformedResponse(service, operation)
+        return out
       } catch (err) {
         if (err instanceof CollectionError) throw err
         if (deadline.signal.aborted) throw timedOut(service, operation)

@@ -14,10 +14,8 @@ export function ingressRule(p: IpPermission): IngressRule {
   const toPort = port(p.ToPort)
   const prefixListIds = (p.PrefixListIds ?? []).flatMap((x) => (x.PrefixListId ? [x.PrefixListId] : []))
   const referencedGroupIds = (p.UserIdGroupPairs ?? []).flatMap((x) => (x.GroupId ? [x.GroupId] : []))
-  const descriptions = [
-    ...(p.IpRanges ?? []).map((r) => r.Description),
-    ...(p.Ipv6Ranges ?? []).map((r) => r.Description)
-  ].filter((d): d is string => typeof d === 'string' && d !== '')
+  // Rule descriptions are free text people type (sometimes a ticket, sometimes worse); no rule
+  // judges them, so they stay out of the state and of every snapshot and report.
   return {
     protocol,
     ...(fromPort !== undefined ? { fromPort } : {}),
@@ -25,8 +23,7 @@ export function ingressRule(p: IpPermission): IngressRule {
     cidrs: (p.IpRanges ?? []).flatMap((r) => (r.CidrIp ? [r.CidrIp] : [])),
     ipv6Cidrs: (p.Ipv6Ranges ?? []).flatMap((r) => (r.CidrIpv6 ? [r.CidrIpv6] : [])),
     ...(prefixListIds.length > 0 ? { prefixListIds } : {}),
-    ...(referencedGroupIds.length > 0 ? { referencedGroupIds } : {}),
-    ...(descriptions.length > 0 ? { description: [...new Set(descriptions)].join('; ') } : {})
+    ...(referencedGroupIds.length > 0 ? { referencedGroupIds } : {})
   }
 }
 

@@ -73,7 +73,10 @@ export function policyKind(arn: string): 'aws-managed' | 'customer-managed' {
 }
 
 function parseDocument(text: string | undefined, service: string, operation: string): PolicyDocument {
-  if (text === undefined) return EMPTY_POLICY
+  // AWS always returns the document; an answer without one is not "a policy that allows nothing".
+  if (text === undefined) {
+    throw new CollectionError({ service, operation, code: 'MalformedResponse', message: 'the answer held no policy document' })
+  }
   try {
     return parsePolicyDocument(text)
   } catch (err) {

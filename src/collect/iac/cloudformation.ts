@@ -486,7 +486,6 @@ function ingressFrom(entry: unknown, what: string): Val<IngressRule> {
   }
   if (typeof e['SourcePrefixListId'] === 'string') rule.prefixListIds = [e['SourcePrefixListId']]
   if (typeof e['SourceSecurityGroupId'] === 'string') rule.referencedGroupIds = [e['SourceSecurityGroupId']]
-  if (typeof e['Description'] === 'string') rule.description = e['Description']
   return known(rule)
 }
 

@@ -997,7 +997,6 @@ class PlanReader {
     if (prefixLists.length > 0) rule.prefixListIds = prefixLists
     const groups = shape === 'vpc' ? strings(v['referenced_security_group_id']) : [...strings(v['security_groups']), ...strings(v['source_security_group_id'])]
     if (groups.length > 0) rule.referencedGroupIds = groups
-    if (typeof v['description'] === 'string' && v['description'] !== '') rule.description = v['description']
     return rule
   }
 
