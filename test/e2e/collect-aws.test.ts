@@ -137,8 +137,8 @@ describe('compliant Redshift Serverless', () => {
         name: 'redshift-cargo',
         vpcId: seeded.vpcId,
         ingress: [
-          { protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: ['10.20.0.0/16'], ipv6Cidrs: [], description: 'VPC' },
-          { protocol: '-1', cidrs: CARGO_IPS, ipv6Cidrs: [], description: 'Cargo' }
+          { protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: ['10.20.0.0/16'], ipv6Cidrs: [] },
+          { protocol: '-1', cidrs: CARGO_IPS, ipv6Cidrs: [] }
         ]
       }
     ])
