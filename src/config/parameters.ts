@@ -224,9 +224,6 @@ export function normalizeCidr(text: string): { cidr?: string; error?: string } {
   return { cidr: `${network}/${Number(bits)}` }
 }
 
-export function partitionOfArn(arn: string): string | undefined {
-  return /^arn:([a-z-]+):/.exec(arn)?.[1]
-}
 
 /**
  * Validates raw inputs into Parameters. Every problem is collected and thrown

@@ -5,15 +5,17 @@ import { DEFAULT_RULE_SET_FILE, policiesDir } from './policy-files.js'
 import type { Rule, RuleSet } from './rule-set.types.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
 
+/** Rule files are named as the user gave them, relative to where the tool runs (as in their messages). */
+function displayPath(file: string, cwd: string): string {
+  const rel = relative(cwd, file)
+  return rel.startsWith('..') ? file : rel
+}
+
 interface RuleOrigin {
   doc: LocatedDocument
   index: number
 }
 
-function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file)
-  return rel.startsWith('..') ? file : rel
-}
 
 function lineOf(origin: RuleOrigin): number {
   return origin.doc.locate(`/rules/${origin.index}`).line ?? 1

@@ -8,7 +8,8 @@
  * namespace keeps its roles and default role, ingress is added for exactly Cargo's addresses, and
  * nothing is ever deleted, detached, revoked or narrowed.
  */
-import { partitionOfArn, type Parameters } from '../config/parameters.js'
+import type { Parameters } from '../config/parameters.js'
+import { partitionOfArn } from '../state/partition.js'
 import type { Rule } from '../config/rule-set.types.js'
 import { deploymentOf } from '../evaluate/engine.js'
 import { judgeAdmitted } from '../evaluate/ingress.js'

@@ -5,6 +5,7 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless'
 import { STSClient } from '@aws-sdk/client-sts'
 import type { Partition } from '../../state/types.js'
+import { partitionOfRegion } from '../../state/partition.js'
 
 /**
  * One SDK v3 client per service, all for one region.
@@ -33,12 +34,6 @@ export interface AwsClientOptions {
   maxAttempts?: number
 }
 
-/** The partition a region belongs to, so ARNs of AWS managed policies can be built without asking STS. */
-export function partitionOfRegion(region: string): Partition {
-  if (region.startsWith('cn-')) return 'aws-cn'
-  if (region.startsWith('us-gov-')) return 'aws-us-gov'
-  return 'aws'
-}
 
 export function createAwsClients(region: string, options: AwsClientOptions = {}): AwsClients {
   const config = {
@@ -57,7 +52,7 @@ export function createAwsClients(region: string, options: AwsClientOptions = {})
   const data = new RedshiftDataClient(config)
   return {
     region,
-    partition: partitionOfRegion(region),
+    partition: partitionOfRegion(region) ?? 'aws',
     iam,
     ec2,
     sts,

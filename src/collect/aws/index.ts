@@ -1,7 +1,8 @@
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs } from '../types.js'
-import { createAwsClients, partitionOfRegion, type AwsClients } from './clients.js'
+import { partitionOfRegion } from '../../state/partition.js'
+import { createAwsClients, type AwsClients } from './clients.js'
 import { createAwsCollectContext, type CallStats } from './context.js'
 import { collectSecurityGroups } from './ec2.js'
 import {
@@ -84,7 +85,7 @@ export async function collectAwsState(
   const region = params.region
   if (!region) throw new Error('a region is required to read AWS (set region or AWS_REGION)')
   const now = options.now ?? new Date()
-  const partition = partitionOfRegion(region)
+  const partition = partitionOfRegion(region) ?? 'aws'
   const serverless = params.workgroup !== undefined
   const state: AccountState = {
     schemaVersion: 1,

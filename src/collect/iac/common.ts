@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 import type { Partition, PolicyDocument } from '../../state/types.js'
+export { partitionOfArn, partitionOfRegion } from '../../state/partition.js'
+export { displayPath, repoRootOf } from '../../config/display-path.js'
 
 /**
  * Helpers shared by the Terraform and CloudFormation readers: the placeholder for an
@@ -42,18 +42,6 @@ export function known<T>(value: T): Val<T> {
 
 export function notKnown<T>(reason: string): Val<T> {
   return { ok: false, reason }
-}
-
-export function partitionOfRegion(region: string | undefined): Partition | undefined {
-  if (!region) return undefined
-  if (region.startsWith('cn-')) return 'aws-cn'
-  if (region.startsWith('us-gov-')) return 'aws-us-gov'
-  return 'aws'
-}
-
-export function partitionOfArn(arn: string | undefined): Partition | undefined {
-  const p = /^arn:(aws|aws-cn|aws-us-gov):/.exec(arn ?? '')?.[1]
-  return p as Partition | undefined
 }
 
 /** The last path segment of an ARN's resource part: the name of a role, user or policy. */
@@ -141,29 +129,6 @@ export function awsManagedDocument(arn: string): PolicyDocument | undefined {
   const resource = arn.split(':').slice(5).join(':')
   const doc = AWS_MANAGED_DOCUMENTS[resource]
   return doc ? structuredClone(doc) : undefined
-}
-
-/** The nearest ancestor directory holding `.git` (a directory or a worktree's file). */
-export function repoRootOf(dir: string): string | undefined {
-  let current = resolve(dir)
-  for (;;) {
-    if (existsSync(resolve(current, '.git'))) return current
-    const parent = dirname(current)
-    if (parent === current) return undefined
-    current = parent
-  }
-}
-
-/**
- * How a file is named in findings: relative to the repository root that holds it (what
- * annotations and SARIF expect), else to `cwd`, with forward slashes.
- */
-export function displayPath(absolute: string, cwd: string): string {
-  const root = repoRootOf(dirname(absolute)) ?? cwd
-  let rel = relative(root, absolute)
-  if (rel.startsWith('..') || isAbsolute(rel)) rel = relative(cwd, absolute)
-  if (rel.startsWith('..') || isAbsolute(rel)) rel = absolute
-  return rel.split(sep).join('/')
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
