@@ -96,7 +96,11 @@ export const iamExecutors: Record<string, Executor> = {
     const version = await x.ctx.call('iam', 'GetPolicyVersion', (abortSignal) =>
       x.clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }), { abortSignal })
     )
-    const fresh = parsePolicyDocument(version.PolicyVersion?.Document ?? '{"Statement":[]}')
+    // The new version replaces the old as default: without the current document there is
+    // nothing to keep, and writing the Cargo statement alone would drop the customer's.
+    const current = version.PolicyVersion?.Document
+    if (current === undefined) throw failure('iam', 'GetPolicyVersion', 'MalformedResponse', `no document for ${arn} ${versionId}; nothing was changed`)
+    const fresh = parsePolicyDocument(current)
     const missing = add.filter((s) => {
       const resource = typeof s.Resource === 'string' ? s.Resource : undefined
       return !has(fresh, s) && !(resource && allowsAssumeRole(fresh, resource))
@@ -145,7 +149,10 @@ export const iamExecutors: Record<string, Executor> = {
     const name = str(step, 'RoleName')
     const add = additions(step)
     const role = await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
-    const fresh = parsePolicyDocument(role.Role?.AssumeRolePolicyDocument ?? '{"Statement":[]}')
+    // UpdateAssumeRolePolicy replaces the whole document: without the current one, stop.
+    const current = role.Role?.AssumeRolePolicyDocument
+    if (current === undefined) throw failure('iam', 'GetRole', 'MalformedResponse', `no trust policy returned for ${name}; nothing was changed`)
+    const fresh = parsePolicyDocument(current)
     const missing = add.filter((s) => {
       const service = serviceOfTrustStatement(s as unknown as Record<string, unknown>)
       return !has(fresh, s) && !(service && trusts(fresh, service))
