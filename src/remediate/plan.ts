@@ -9,7 +9,7 @@
  * nothing is ever deleted, detached, revoked or narrowed.
  */
 import type { Parameters } from '../config/parameters.js'
-import { partitionOfArn } from '../state/partition.js'
+import { partitionOfArn } from '../state/arn.js'
 import type { Rule } from '../config/rule-set.types.js'
 import { deploymentOf } from '../evaluate/engine.js'
 import { judgeAdmitted } from '../evaluate/ingress.js'

@@ -9,7 +9,7 @@ import type { Parameters } from '../../src/config/parameters.js'
 import { collectAwsState } from '../../src/collect/aws/index.js'
 import { parseIamRoleEntry } from '../../src/collect/aws/redshift-serverless.js'
 import { ingressRule } from '../../src/collect/aws/ec2.js'
-import { partitionOfRegion } from '../../src/state/partition.js'
+import { partitionOfRegion } from '../../src/state/arn.js'
 import type { Needs } from '../../src/collect/types.js'
 import type { AccountState } from '../../src/state/types.js'
 import {

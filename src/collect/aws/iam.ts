@@ -1,3 +1,4 @@
+import { accountOfArn, nameOfArn, policyKind } from '../../state/arn.js'
 import {
   GetAccessKeyLastUsedCommand,
   GetPolicyCommand,
@@ -56,21 +57,6 @@ function settle<T>(p: Promise<T>): Promise<Settled<T>> {
 
 const EMPTY_POLICY: PolicyDocument = { Statement: [] }
 
-/** The last path segment of an ARN's resource part: the name of a role, user or policy. */
-export function nameOfArn(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  return resource.slice(resource.lastIndexOf('/') + 1)
-}
-
-/** The account id field of an ARN (`aws` for AWS managed policies). */
-export function accountOfArn(arn: string): string | undefined {
-  const account = arn.split(':')[4]
-  return account === undefined || account === '' ? undefined : account
-}
-
-export function policyKind(arn: string): 'aws-managed' | 'customer-managed' {
-  return accountOfArn(arn) === 'aws' ? 'aws-managed' : 'customer-managed'
-}
 
 function parseDocument(text: string | undefined, service: string, operation: string): PolicyDocument {
   // AWS always returns the document; an answer without one is not "a policy that allows nothing".

@@ -1,12 +1,12 @@
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs } from '../types.js'
-import { partitionOfRegion } from '../../state/partition.js'
+import { partitionOfRegion } from '../../state/arn.js'
 import { createAwsClients, type AwsClients } from './clients.js'
 import { createAwsCollectContext, type CallStats } from './context.js'
 import { collectSecurityGroups } from './ec2.js'
+import { accountOfArn } from '../../state/arn.js'
 import {
-  accountOfArn,
   collectCrossAccountPolicy,
   collectLambdaUser,
   collectRole,

@@ -1,5 +1,5 @@
 import type { Partition, PolicyDocument } from '../../state/types.js'
-export { partitionOfArn, partitionOfRegion } from '../../state/partition.js'
+export { accountOfArn, nameOfArn, partitionOfArn, partitionOfRegion, policyKind } from '../../state/arn.js'
 export { displayPath, repoRootOf } from '../../config/display-path.js'
 
 /**
@@ -44,21 +44,6 @@ export function notKnown<T>(reason: string): Val<T> {
   return { ok: false, reason }
 }
 
-/** The last path segment of an ARN's resource part: the name of a role, user or policy. */
-export function nameOfArn(arn: string): string {
-  const resource = arn.split(':').slice(5).join(':')
-  return resource.slice(resource.lastIndexOf('/') + 1)
-}
-
-/** The account id of an IAM ARN; `aws` for AWS managed policies. */
-export function accountOfArn(arn: string): string | undefined {
-  const account = arn.split(':')[4]
-  return account === undefined || account === '' ? undefined : account
-}
-
-export function policyKind(arn: string): 'aws-managed' | 'customer-managed' {
-  return accountOfArn(arn) === 'aws' ? 'aws-managed' : 'customer-managed'
-}
 
 /** IAM paths begin and end with '/'; the default is '/'. */
 export function normalizeIamPath(path: unknown): string {

@@ -1,0 +1,2 @@
+import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
+function i(n){if(n)return n.startsWith("cn-")?"aws-cn":n.startsWith("us-gov-")?"aws-us-gov":"aws"}function r(n){return/^arn:(aws|aws-cn|aws-us-gov):/.exec(n??"")?.[1]}function s(n){let t=n.split(":").slice(5).join(":");return t.slice(t.lastIndexOf("/")+1)}function e(n){let t=n.split(":")[4];return t===void 0||t===""?void 0:t}function a(n){return e(n)==="aws"?"aws-managed":"customer-managed"}export{i as a,r as b,s as c,e as d,a as e};
