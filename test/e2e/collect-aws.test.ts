@@ -392,19 +392,16 @@ describe('drift and missing resources', () => {
   })
 })
 
-describe('performance', () => {
-  it('wall time follows the longest chain: GetWorkgroup -> GetNamespace, with everything else alongside', async () => {
+// Speed itself is measured by `npm run bench`, not asserted here; this pins the behaviour behind it.
+describe('parallel reads', () => {
+  it('runs independent reads side by side and each dependent read once', async () => {
     const seeded = await seedCompliantServerless(em)
-    const L = 400
-    em.serverless.inject({ latencyMs: L })
-    const started = Date.now()
+    // A slow Redshift endpoint leaves time for everything independent to be in flight together.
+    em.serverless.inject({ latencyMs: 200 })
     const { state, stats } = await collect(seeded.params)
-    const elapsed = Date.now() - started
     expect(state.unavailable).toEqual([])
     expect(stats.count('redshift-serverless')).toBe(2)
-    // Two dependent calls at L each; IAM, STS, EC2 and the SQL round trips fit in the slack.
-    expect(elapsed).toBeGreaterThanOrEqual(2 * L)
-    expect(elapsed).toBeLessThan(2 * L + 1000)
+    expect(stats.peakInFlight).toBeGreaterThanOrEqual(4)
   })
 })
 
