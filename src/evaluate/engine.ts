@@ -27,6 +27,8 @@ function derivedValues(state: AccountState, params: Parameters): Record<string, 
     redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
     redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
     policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
+    // Without role-name the collector looks for the role among Redshift's associated roles.
+    roleName: params.roleName ?? state.iam.role?.name,
     lambdaUserPolicyArns:
       params.lambdaUserPolicyArns.length > 0
         ? params.lambdaUserPolicyArns
