@@ -42,7 +42,10 @@ export function createAwsClients(region: string, options: AwsClientOptions = {})
     // limiter that, after one throttle, spaces every later call out by ~0.5 s: an audit's few
     // dozen calls are better served by retrying just the throttled ones.
     retryMode: 'standard',
-    maxAttempts: options.maxAttempts ?? 5
+    maxAttempts: options.maxAttempts ?? 5,
+    // An endpoint that never answers (a dropped packet, a half-open proxy) must cost seconds,
+    // not the whole audit timeout: each attempt gives up, and the retry or the verdict follows.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }
   }
   const iam = new IAMClient(config)
   const ec2 = new EC2Client(config)
