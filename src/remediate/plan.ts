@@ -183,6 +183,20 @@ function document(statements: PolicyStatement[]): PolicyDocument {
 
 const json = (value: unknown) => JSON.stringify(value)
 
+/** The API call and its CLI twin for attaching a managed policy to a role or a user. */
+function attachPolicy(entity: 'role' | 'user', name: string, policyArn: string): Pick<PlanStep, 'service' | 'operation' | 'request' | 'cli'> {
+  const Entity = entity === 'role' ? 'Role' : 'User'
+  return {
+    service: 'iam' as const,
+    operation: `Attach${Entity}Policy`,
+    request: { [`${Entity}Name`]: name, PolicyArn: policyArn },
+    cli: awsCli('iam', `attach-${entity}-policy`, [
+      [`${entity}-name`, name],
+      ['policy-arn', policyArn]
+    ])
+  }
+}
+
 /**
  * Plans the additive changes that make the failing rules pass. Step order: cross-account policy,
  * role, trust, attachments, namespace/cluster association, public access, ingress, Lambda user,
@@ -366,14 +380,8 @@ export function planRemediation(input: PlanInput): Plan {
         {
           id: 'attach-cross-account-policy',
           action: 'attach-cross-account-policy',
-          service: 'iam',
-          operation: 'AttachRolePolicy',
-          request: { RoleName: roleName, PolicyArn: policyArn },
+          ...attachPolicy('role', roleName, policyArn),
           resource: roleArn,
-          cli: awsCli('iam', 'attach-role-policy', [
-            ['role-name', roleName],
-            ['policy-arn', policyArn]
-          ]),
           description: `Attach the cross-account policy ${policyArn} to role ${roleName}.`,
           dependsOn: [roleStep?.id, policyStep?.id]
         },
@@ -394,14 +402,8 @@ export function planRemediation(input: PlanInput): Plan {
         {
           id: `attach-lambda-policy:${name}`,
           action: 'attach-lambda-policies',
-          service: 'iam',
-          operation: 'AttachRolePolicy',
-          request: { RoleName: roleName, PolicyArn: arn },
+          ...attachPolicy('role', roleName, arn),
           resource: roleArn,
-          cli: awsCli('iam', 'attach-role-policy', [
-            ['role-name', roleName],
-            ['policy-arn', arn]
-          ]),
           description: `Attach the AWS managed policy ${name} to role ${roleName}.`,
           dependsOn: [roleStep?.id]
         },
@@ -583,14 +585,8 @@ export function planRemediation(input: PlanInput): Plan {
         {
           id: 'attach-lambda-user-policy',
           action: 'create-lambda-user',
-          service: 'iam',
-          operation: 'AttachUserPolicy',
-          request: { UserName: name, PolicyArn: policy },
+          ...attachPolicy('user', name, policy),
           resource: userArn,
-          cli: awsCli('iam', 'attach-user-policy', [
-            ['user-name', name],
-            ['policy-arn', policy]
-          ]),
           description: `Attach ${policy} to the user ${name}.`,
           dependsOn: [createStep?.id]
         },
