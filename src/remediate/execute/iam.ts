@@ -24,7 +24,7 @@ import type { PolicyDocument, PolicyStatement } from '../../state/types.js'
 import { canonicalJson } from '../digest.js'
 import { allowsAssumeRole, serviceOfTrustStatement, statementsOf, trusts, withStatements } from '../documents.js'
 import type { PlanStep } from '../types.js'
-import { alreadyDone, changed, codeOf, failure, type ExecContext, type Executor } from './context.js'
+import { alreadyDone, changed, codeOf, failure, type ExecContext, type ExecResult, type Executor } from './context.js'
 
 const str = (step: PlanStep, key: string): string => {
   const v = step.request[key]
@@ -66,26 +66,47 @@ async function attachedTo(x: ExecContext, kind: 'role' | 'user', name: string): 
   })
 }
 
+/**
+ * Creates an IAM entity; when it exists already (another apply, or a person, was first) that
+ * counts as done once a re-read confirms it is there.
+ */
+async function createOrConfirm(
+  x: ExecContext,
+  what: string,
+  create: { operation: string; send: (abortSignal: AbortSignal) => Promise<unknown> },
+  reread: { operation: string; send: (abortSignal: AbortSignal) => Promise<unknown> },
+  createdDetail = `created ${what}`
+): Promise<ExecResult> {
+  try {
+    await x.ctx.call('iam', create.operation, create.send)
+    return changed(createdDetail)
+  } catch (err) {
+    if (!alreadyExists(err)) throw err
+    await x.ctx.call('iam', reread.operation, reread.send)
+    return alreadyDone(`${what} exists already`)
+  }
+}
+
 export const iamExecutors: Record<string, Executor> = {
   async CreatePolicy(step, x) {
     const name = str(step, 'PolicyName')
-    try {
-      await x.ctx.call('iam', 'CreatePolicy', (abortSignal) =>
-        x.clients.iam.send(
-          new CreatePolicyCommand({
-            PolicyName: name,
-            PolicyDocument: doc(step, 'PolicyDocument'),
-            ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
-          }),
-          { abortSignal }
-        )
-      )
-      return changed(`created policy ${name}`)
-    } catch (err) {
-      if (!alreadyExists(err)) throw err
-      await x.ctx.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: step.resource }), { abortSignal }))
-      return alreadyDone(`policy ${name} exists already`)
-    }
+    return createOrConfirm(
+      x,
+      `policy ${name}`,
+      {
+        operation: 'CreatePolicy',
+        send: (abortSignal) =>
+          x.clients.iam.send(
+            new CreatePolicyCommand({
+              PolicyName: name,
+              PolicyDocument: doc(step, 'PolicyDocument'),
+              ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
+            }),
+            { abortSignal }
+          )
+      },
+      { operation: 'GetPolicy', send: (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: step.resource }), { abortSignal }) }
+    )
   },
 
   async CreatePolicyVersion(step, x) {
@@ -126,23 +147,23 @@ export const iamExecutors: Record<string, Executor> = {
 
   async CreateRole(step, x) {
     const name = str(step, 'RoleName')
-    try {
-      await x.ctx.call('iam', 'CreateRole', (abortSignal) =>
-        x.clients.iam.send(
-          new CreateRoleCommand({
-            RoleName: name,
-            AssumeRolePolicyDocument: doc(step, 'AssumeRolePolicyDocument'),
-            ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
-          }),
-          { abortSignal }
-        )
-      )
-      return changed(`created role ${name}`)
-    } catch (err) {
-      if (!alreadyExists(err)) throw err
-      await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
-      return alreadyDone(`role ${name} exists already`)
-    }
+    return createOrConfirm(
+      x,
+      `role ${name}`,
+      {
+        operation: 'CreateRole',
+        send: (abortSignal) =>
+          x.clients.iam.send(
+            new CreateRoleCommand({
+              RoleName: name,
+              AssumeRolePolicyDocument: doc(step, 'AssumeRolePolicyDocument'),
+              ...(typeof step.request['Description'] === 'string' ? { Description: step.request['Description'] } : {})
+            }),
+            { abortSignal }
+          )
+      },
+      { operation: 'GetRole', send: (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }) }
+    )
   },
 
   async UpdateAssumeRolePolicy(step, x) {
@@ -179,14 +200,13 @@ export const iamExecutors: Record<string, Executor> = {
 
   async CreateUser(step, x) {
     const name = str(step, 'UserName')
-    try {
-      await x.ctx.call('iam', 'CreateUser', (abortSignal) => x.clients.iam.send(new CreateUserCommand({ UserName: name }), { abortSignal }))
-      return changed(`created user ${name} (no access key: that stays manual)`)
-    } catch (err) {
-      if (!alreadyExists(err)) throw err
-      await x.ctx.call('iam', 'GetUser', (abortSignal) => x.clients.iam.send(new GetUserCommand({ UserName: name }), { abortSignal }))
-      return alreadyDone(`user ${name} exists already`)
-    }
+    return createOrConfirm(
+      x,
+      `user ${name}`,
+      { operation: 'CreateUser', send: (abortSignal) => x.clients.iam.send(new CreateUserCommand({ UserName: name }), { abortSignal }) },
+      { operation: 'GetUser', send: (abortSignal) => x.clients.iam.send(new GetUserCommand({ UserName: name }), { abortSignal }) },
+      `created user ${name} (no access key: that stays manual)`
+    )
   },
 
   async AttachUserPolicy(step, x) {
