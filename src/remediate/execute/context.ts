@@ -52,6 +52,13 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/** A string field of a step's request; a plan without it is refused, not guessed at. */
+export function requestString(step: PlanStep, key: string): string {
+  const v = step.request[key]
+  if (typeof v !== 'string' || v === '') throw failure(step.service, step.operation, 'InvalidPlan', `step ${step.id}: request.${key} must be a string`)
+  return v
+}
+
 export const changed = (detail: string): ExecResult => ({ result: 'changed', detail })
 export const alreadyDone = (detail: string): ExecResult => ({ result: 'already-done', detail })
 

@@ -24,13 +24,7 @@ import type { PolicyDocument, PolicyStatement } from '../../state/types.js'
 import { canonicalJson } from '../digest.js'
 import { allowsAssumeRole, serviceOfTrustStatement, statementsOf, trusts, withStatements } from '../documents.js'
 import type { PlanStep } from '../types.js'
-import { alreadyDone, changed, codeOf, failure, type ExecContext, type ExecResult, type Executor } from './context.js'
-
-const str = (step: PlanStep, key: string): string => {
-  const v = step.request[key]
-  if (typeof v !== 'string' || v === '') throw failure(step.service, step.operation, 'InvalidPlan', `step ${step.id}: request.${key} must be a string`)
-  return v
-}
+import { alreadyDone, changed, codeOf, failure, requestString, type ExecContext, type ExecResult, type Executor } from './context.js'
 
 const doc = (step: PlanStep, key: string): string => {
   const v = step.request[key]
@@ -89,7 +83,7 @@ async function createOrConfirm(
 
 export const iamExecutors: Record<string, Executor> = {
   async CreatePolicy(step, x) {
-    const name = str(step, 'PolicyName')
+    const name = requestString(step, 'PolicyName')
     return createOrConfirm(
       x,
       `policy ${name}`,
@@ -110,7 +104,7 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async CreatePolicyVersion(step, x) {
-    const arn = str(step, 'PolicyArn')
+    const arn = requestString(step, 'PolicyArn')
     const add = additions(step)
     const policy = await x.ctx.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }), { abortSignal }))
     const versionId = policy.Policy?.DefaultVersionId ?? 'v1'
@@ -146,7 +140,7 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async CreateRole(step, x) {
-    const name = str(step, 'RoleName')
+    const name = requestString(step, 'RoleName')
     return createOrConfirm(
       x,
       `role ${name}`,
@@ -167,7 +161,7 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async UpdateAssumeRolePolicy(step, x) {
-    const name = str(step, 'RoleName')
+    const name = requestString(step, 'RoleName')
     const add = additions(step)
     const role = await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
     // UpdateAssumeRolePolicy replaces the whole document: without the current one, stop.
@@ -189,8 +183,8 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async AttachRolePolicy(step, x) {
-    const name = str(step, 'RoleName')
-    const arn = str(step, 'PolicyArn')
+    const name = requestString(step, 'RoleName')
+    const arn = requestString(step, 'PolicyArn')
     if ((await attachedTo(x, 'role', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
     await x.ctx.call('iam', 'AttachRolePolicy', (abortSignal) =>
       x.clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: arn }), { abortSignal })
@@ -199,7 +193,7 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async CreateUser(step, x) {
-    const name = str(step, 'UserName')
+    const name = requestString(step, 'UserName')
     return createOrConfirm(
       x,
       `user ${name}`,
@@ -210,8 +204,8 @@ export const iamExecutors: Record<string, Executor> = {
   },
 
   async AttachUserPolicy(step, x) {
-    const name = str(step, 'UserName')
-    const arn = str(step, 'PolicyArn')
+    const name = requestString(step, 'UserName')
+    const arn = requestString(step, 'PolicyArn')
     if ((await attachedTo(x, 'user', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
     await x.ctx.call('iam', 'AttachUserPolicy', (abortSignal) =>
       x.clients.iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: arn }), { abortSignal })

@@ -14,17 +14,11 @@ import {
 } from '@aws-sdk/client-redshift-serverless'
 import { parseIamRoles } from '../../collect/aws/redshift-serverless.js'
 import type { PlanStep } from '../types.js'
-import { alreadyDone, changed, failure, pollUntil, retryWhenBusy, type ExecContext, type Executor } from './context.js'
+import { alreadyDone, changed, failure, pollUntil, requestString, retryWhenBusy, type ExecContext, type Executor } from './context.js'
 
 const SLS = 'redshift-serverless'
 const serverlessBusy = (code: string) => code === 'ConflictException'
 const clusterBusy = (code: string) => code === 'InvalidClusterState' || code === 'InvalidClusterStateFault'
-
-function str(step: PlanStep, key: string): string {
-  const v = step.request[key]
-  if (typeof v !== 'string' || v === '') throw failure(step.service, step.operation, 'InvalidPlan', `step ${step.id}: request.${key} must be a string`)
-  return v
-}
 
 async function namespaceWhenAvailable(x: ExecContext, step: PlanStep, name: string): Promise<Namespace> {
   const read = async () => {
@@ -66,7 +60,7 @@ const available = (c: Cluster) => c.ClusterStatus === 'available'
 export const redshiftExecutors: Record<string, Executor> = {
   /** iamRoles is a full replacement: the fresh list, minus roles being removed, plus Cargo's role. */
   async 'redshift-serverless:UpdateNamespace'(step, x) {
-    const name = str(step, 'namespaceName')
+    const name = requestString(step, 'namespaceName')
     const merge = step.merge
     if (merge?.kind !== 'roles') throw failure(SLS, 'UpdateNamespace', 'InvalidPlan', `step ${step.id} has no roles to merge`)
     return retryWhenBusy(x, step, serverlessBusy, async () => {
@@ -92,7 +86,7 @@ export const redshiftExecutors: Record<string, Executor> = {
 
   /** One setting per call, as the service demands. */
   async 'redshift-serverless:UpdateWorkgroup'(step, x) {
-    const name = str(step, 'workgroupName')
+    const name = requestString(step, 'workgroupName')
     if (step.request['publiclyAccessible'] !== true) throw failure(SLS, 'UpdateWorkgroup', 'InvalidPlan', 'only publiclyAccessible: true is applied')
     return retryWhenBusy(x, step, serverlessBusy, async () => {
       const wg = await workgroupWhenAvailable(x, step, name)
@@ -106,7 +100,7 @@ export const redshiftExecutors: Record<string, Executor> = {
   },
 
   async 'redshift:ModifyClusterIamRoles'(step, x) {
-    const id = str(step, 'ClusterIdentifier')
+    const id = requestString(step, 'ClusterIdentifier')
     const add = step.request['AddIamRoles']
     if (!Array.isArray(add) || add.some((a) => typeof a !== 'string')) throw failure('redshift', step.operation, 'InvalidPlan', 'AddIamRoles must be a list of ARNs')
     const roles = add as string[]
@@ -126,7 +120,7 @@ export const redshiftExecutors: Record<string, Executor> = {
   },
 
   async 'redshift:ModifyCluster'(step, x) {
-    const id = str(step, 'ClusterIdentifier')
+    const id = requestString(step, 'ClusterIdentifier')
     if (step.request['PubliclyAccessible'] !== true) throw failure('redshift', 'ModifyCluster', 'InvalidPlan', 'only PubliclyAccessible: true is applied')
     return retryWhenBusy(x, step, clusterBusy, async () => {
       const c = await clusterWhen(x, step, id, `cluster ${id} to be available`, available)
