@@ -119,14 +119,14 @@ export async function audit(
   const { params } = config
   const cwd = options.cwd ?? process.cwd()
   const iacFile = params.terraformPlan ?? params.cloudformationTemplate
-  // Read (and so validate) the plan before anything talks to AWS.
-  const planned = iacFile
-    ? (await import('./collect/iac/index.js')).loadIacState(iacFile, params, cwd, {
-        now,
-        ...(params.terraformDir ? { baseDir: params.terraformDir } : {}),
-        ...(params.cloudformationTemplate ? { parameters: params.cloudformationParameters } : {})
-      })
-    : undefined
+  // The IaC readers load only when a plan or template is judged; the plan is read (and so
+  // validated) before anything talks to AWS.
+  const iac = iacFile ? await import('./collect/iac/index.js') : undefined
+  const planned = iac?.loadIacState(iacFile!, params, cwd, {
+    now,
+    ...(params.terraformDir ? { baseDir: params.terraformDir } : {}),
+    ...(params.cloudformationTemplate ? { parameters: params.cloudformationParameters } : {})
+  })
   let state: AccountState | undefined
   let stats: CollectStats | undefined
   if (params.stateFile) {
@@ -137,7 +137,7 @@ export async function audit(
     state = collected.state
     stats = collected.stats
   }
-  if (planned) state = state ? (await import('./collect/iac/index.js')).overlayState(state, planned) : planned
+  if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
   const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
   const report = buildReport(config, state, findings, now)

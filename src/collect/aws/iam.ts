@@ -1,4 +1,4 @@
-import { accountOfArn, nameOfArn, policyKind } from '../../state/arn.js'
+import { nameOfArn, policyKind } from '../../state/arn.js'
 import {
   GetAccessKeyLastUsedCommand,
   GetPolicyCommand,

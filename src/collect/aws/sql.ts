@@ -54,7 +54,6 @@ export function heldRolesSql(user: string): string {
 
 const userExistsSql = (user: string) => `EXISTS (SELECT 1 FROM pg_user WHERE usename = ${lit(user)})`
 const databaseExistsSql = (db: string) => `EXISTS (SELECT 1 FROM pg_database WHERE datname = ${lit(db)})`
-const schemaExistsSql = (schema: string) => `EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ${lit(schema)})`
 
 /**
  * Whether the session may see other identities in the SVV views: superusers and holders of
