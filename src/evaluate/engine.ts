@@ -216,17 +216,13 @@ class Evaluator {
     const target = resolvePointer(this.input.state, rule.given)
     const items = rule.each && Array.isArray(target) && target.length > 0 ? target : undefined
     const subjects = items ? items.map((item) => ({ item, scope: scopeFor(this.input.state, this.values, item) })) : [{ item: target, scope }]
-    const absent = this.configuredButAbsent(rule, items ?? [])
-    if (absent.length > 0 && this.precondition(rule, scope) === undefined) {
-      // A list judged per element must hold every element the inputs name; else those go unjudged.
-      const missing = absent.map((item) => {
-        const itemScope = scopeFor(this.input.state, this.values, item)
-        return this.finding(rule, 'error', `cannot be checked: the state has no entry for ${describeValue(item)} at ${rule.given}`, itemScope)
-      })
-      if (!items) return missing
-      return [...this.judgeSubjects(rule, subjects, scope, true), ...missing]
-    }
-    return this.judgeSubjects(rule, subjects, scope, items !== undefined)
+    // A list judged per element must hold every element the inputs name; else those go unjudged.
+    const absent = this.precondition(rule, scope) === undefined ? this.configuredButAbsent(rule, items ?? []) : []
+    const missing = absent.map((item) =>
+      this.finding(rule, 'error', `cannot be checked: the state has no entry for ${describeValue(item)} at ${rule.given}`, scopeFor(this.input.state, this.values, item))
+    )
+    if (missing.length > 0 && !items) return missing
+    return [...this.judgeSubjects(rule, subjects, scope, items !== undefined), ...missing]
   }
 
   /** Elements named by the rule's list parameter (e.g. source-schemas) that the state lacks. */
