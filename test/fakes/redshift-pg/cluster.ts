@@ -19,7 +19,7 @@ export interface PgCluster {
   /** The directory holding the socket (the `host` for a client). */
   socketDir: string
   port: number
-  /** A new, unconnected client for `user` on `database` (trust authentication on the socket). */
+  /** A new, unconnected client for `user` on `database` (trust authentication on the socket); values come back as text. */
   client(database: string, user: string): pg.Client
   stop(): Promise<void>
 }
@@ -88,7 +88,9 @@ export async function startPgCluster(): Promise<PgCluster> {
     process.once('exit', killOnExit)
     server.stdout?.on('data', (c: Buffer) => (serverLog += c.toString()))
     server.stderr?.on('data', (c: Buffer) => (serverLog += c.toString()))
-    const client = (database: string, user: string) => new pg.Client({ host: dir, port: SOCKET_PORT, database, user })
+    // Every value arrives as PostgreSQL's text; the stand-in types cells itself, as the Data API does.
+    const client = (database: string, user: string) =>
+      new pg.Client({ host: dir, port: SOCKET_PORT, database, user, types: { getTypeParser: () => (text: string) => text } })
     const deadline = Date.now() + 30_000
     for (;;) {
       if (server.exitCode !== null) throw new Error(`postgres exited during start-up: ${serverLog}`)
