@@ -97,7 +97,8 @@ export async function splitStatements(sql: string): Promise<string[]> {
 
 async function tokensOf(sql: string): Promise<Token[]> {
   try {
-    return ((await scan(sql)) as { tokens: Token[] }).tokens
+    // Comments are tokens too; no statement form reads them.
+    return ((await scan(sql)) as { tokens: Token[] }).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
   } catch (err) {
     throw new RedshiftRefusal(String((err as Error).message), 'r_SQL_commands')
   }
@@ -112,7 +113,9 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
     throw new RedshiftRefusal('cannot insert multiple commands into a prepared statement', 'data-api')
   }
   if (tokens.length === 0) throw new RedshiftRefusal('syntax error at end of input', 'r_SQL_commands')
-  const sql = sqlIn.slice(0, tokens[tokens.length - 1]!.end)
+  const offset = tokens[0]!.start
+  const sql = sqlIn.slice(offset, tokens[tokens.length - 1]!.end)
+  tokens = tokens.map((t) => ({ ...t, start: t.start - offset, end: t.end - offset }))
 
   const head = word(tokens[0])
   if (head === 'GRANT' || head === 'REVOKE') {

@@ -40,6 +40,8 @@ export interface RedshiftStandInOptions extends DataApiOptions {
 }
 
 export interface RedshiftStandIn extends DataApiServer {
+  /** The cluster's temporary directory (socket and data); gone after close(). */
+  readonly clusterDir: string
   /**
    * Runs a Redshift-dialect script (statements separated by `;`) as the superuser `admin`, or as
    * `user`, through the same dialect and refusals as the Data API. Throws on the first failure.
@@ -363,6 +365,7 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
   }
 
   return Object.assign(server, {
+    clusterDir: cluster.socketDir,
     admin,
     async rows(sql: string, o: { database?: string; user?: string } = {}) {
       const results = await admin(sql, o)
