@@ -328,6 +328,17 @@ describe('visibility (c_visibility-of-data)', () => {
     expect(all.relations).toHaveLength(2)
   })
 
+  it('SYSLOG ACCESS UNRESTRICTED (r_ALTER_USER) lets a user see every row', async () => {
+    await standIn.admin(`CREATE USER reader PASSWORD 'Reader12345'`)
+    const cargoRows = `SELECT user_name FROM svv_user_grants`
+    expect(await standIn.rows(cargoRows, { user: 'reader' })).toEqual([])
+    await standIn.admin(`ALTER USER reader SYSLOG ACCESS UNRESTRICTED`)
+    expect(await standIn.rows(cargoRows, { user: 'reader' })).toEqual([{ user_name: 'cargo_user' }])
+    expect(await standIn.rows(`SELECT syslog_access FROM svv_user_info WHERE user_name = 'reader'`)).toEqual([{ syslog_access: 'UNRESTRICTED' }])
+    await standIn.admin(`ALTER USER reader SYSLOG ACCESS RESTRICTED`)
+    expect(await standIn.rows(cargoRows, { user: 'reader' })).toEqual([])
+  })
+
   it('the default role sys:monitor carries ACCESS SYSTEM TABLE', async () => {
     await standIn.admin(`CREATE USER watcher PASSWORD 'Watch12345'; GRANT ROLE "sys:monitor" TO watcher`)
     const rows = await standIn.rows(`SELECT user_name FROM svv_user_info WHERE user_name = 'cargo_user'`, { user: 'watcher' })
@@ -395,6 +406,19 @@ describe('groups, role chains, default roles, scoped permissions, default privil
     await standIn.admin(`REVOKE SELECT FOR TABLES IN SCHEMA crm DATABASE sales_db FROM cargo_user`)
     expect(await standIn.rows(scoped, { database: 'sales_db' })).toEqual([])
     await expect(standIn.admin(`GRANT SELECT FOR TABLES IN SCHEMA nowhere DATABASE sales_db TO cargo_user`)).rejects.toThrow(/schema "nowhere" does not exist/)
+  })
+
+  it('t_scoped-permissions: FOR TABLES IN DATABASE is listed in SVV_DATABASE_PRIVILEGES, from any database', async () => {
+    await standIn.admin(`GRANT SELECT FOR TABLES IN DATABASE sales_db TO ROLE cargo_create_replace_function`)
+    const rows = `SELECT database_name, privilege_type, identity_name, identity_type, privilege_scope FROM svv_database_privileges WHERE privilege_scope <> 'DATABASE'`
+    const expected = [
+      { database_name: 'sales_db', privilege_type: 'SELECT', identity_name: 'cargo_create_replace_function', identity_type: 'role', privilege_scope: 'TABLES' }
+    ]
+    expect(await standIn.rows(rows, { database: 'cargo_db' })).toEqual(expected)
+    expect(await standIn.rows(rows, { database: 'sales_db' })).toEqual(expected)
+    expect(await standIn.rows(`SELECT DISTINCT privilege_scope FROM svv_database_privileges WHERE identity_name = 'cargo_user'`)).toEqual([{ privilege_scope: 'DATABASE' }])
+    await standIn.admin(`REVOKE SELECT FOR TABLES IN DATABASE sales_db FROM ROLE cargo_create_replace_function`)
+    expect(await standIn.rows(rows)).toEqual([])
   })
 
   it('r_ALTER_DEFAULT_PRIVILEGES FOR USER: listed per owner, and effective for that owner only', async () => {

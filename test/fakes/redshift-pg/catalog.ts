@@ -16,7 +16,11 @@
  *   are roles holding their documented system privileges; sys:dba inherits sys:operator.
  * - Languages exfunc, plpythonu and mlfunc exist in every database, without USAGE for PUBLIC on exfunc
  *   (r_CREATE_EXTERNAL_FUNCTION: USAGE ON LANGUAGE exfunc must be granted).
- * - Scoped permissions (t_scoped-permissions) are rows of pg_catalog.rs_scoped_permissions per database.
+ * - Scoped permissions (t_scoped-permissions): FOR ... IN SCHEMA are rows of pg_catalog.rs_scoped_permissions
+ *   in that database; FOR ... IN DATABASE d are a JSON list in d's (shared) comment, because
+ *   SVV_DATABASE_PRIVILEGES lists every database's from any database. They are listed, not enforced:
+ *   has_table_privilege does not see them.
+ * - SYSLOG ACCESS UNRESTRICTED (r_CREATE_USER, r_ALTER_USER) is membership of the role `syslog:unrestricted`.
  * - The svv_* views live in pg_catalog, as in Redshift, so they resolve unqualified from any search_path.
  *
  * Every svv view applies the documented visibility (c_visibility-of-data): superusers and holders of
@@ -54,13 +58,18 @@ export const SYSPRV_PREFIX = 'sysprv:'
 export const ROLE_COMMENT = 'redshift:role:'
 export const GROUP_COMMENT = 'redshift:group'
 export const SYSPRV_COMMENT = 'redshift:system-privilege'
+/** Users with SYSLOG ACCESS UNRESTRICTED are members of this role (c_visibility-of-data). */
+export const SYSLOG_UNRESTRICTED_ROLE = 'syslog:unrestricted'
 
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`
 export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`
 
 /** Cluster-wide objects (roles live in pg_authid, shared by all databases). Run once per reset. */
 export function globalSetupSql(): string[] {
-  const out: string[] = []
+  const out: string[] = [
+    `CREATE ROLE ${quoteIdent(SYSLOG_UNRESTRICTED_ROLE)} NOLOGIN`,
+    `COMMENT ON ROLE ${quoteIdent(SYSLOG_UNRESTRICTED_ROLE)} IS 'redshift:syslog'`
+  ]
   for (const p of SYSTEM_PRIVILEGES) {
     out.push(`CREATE ROLE ${quoteIdent(SYSPRV_PREFIX + p)} NOLOGIN`)
     out.push(`COMMENT ON ROLE ${quoteIdent(SYSPRV_PREFIX + p)} IS ${quoteLiteral(SYSPRV_COMMENT)}`)
@@ -97,11 +106,11 @@ REVOKE USAGE ON LANGUAGE exfunc FROM PUBLIC;
 REVOKE USAGE ON LANGUAGE plpythonu FROM PUBLIC;
 REVOKE USAGE ON LANGUAGE mlfunc FROM PUBLIC;
 
--- Scoped permissions (t_scoped-permissions): GRANT ... FOR TABLES|FUNCTIONS IN SCHEMA s [IN DATABASE d].
+-- Scoped permissions (t_scoped-permissions) on the objects of one schema: GRANT ... FOR TABLES|FUNCTIONS IN SCHEMA s [DATABASE d].
 CREATE TABLE pg_catalog.rs_scoped_permissions (
-  scope text NOT NULL,            -- 'SCHEMA' (objects in one schema) or 'DATABASE'
+  scope text NOT NULL,            -- 'SCHEMA' (database-wide ones live in the database's comment)
   object_type text NOT NULL,      -- 'TABLES' or 'FUNCTIONS'
-  schema_name text,               -- NULL when scope is DATABASE
+  schema_name text,
   privilege_type text NOT NULL,   -- e.g. SELECT
   grantee oid NOT NULL,           -- 0 for PUBLIC
   admin_option boolean NOT NULL DEFAULT false,
@@ -123,9 +132,10 @@ CREATE FUNCTION pg_catalog.rs_identity_name(r oid) RETURNS text LANGUAGE sql STA
   SELECT CASE WHEN r = 0 THEN 'public' ELSE (SELECT rolname::text FROM pg_roles WHERE oid = r) END
 $$;
 
--- c_visibility-of-data: superusers and users holding ACCESS SYSTEM TABLE (directly or through roles) see all rows.
+-- c_visibility-of-data: superusers, users holding ACCESS SYSTEM TABLE (directly or through roles) and
+-- users with SYSLOG ACCESS UNRESTRICTED see all rows. (Superusers are members of every role.)
 CREATE FUNCTION pg_catalog.rs_sees_all() RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT pg_has_role(current_user, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER')
+  SELECT pg_has_role(current_user, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER') OR pg_has_role(current_user, 'syslog:unrestricted', 'MEMBER')
 $$;
 -- "Other users can only see identities that they have access to or own."
 CREATE FUNCTION pg_catalog.rs_sees_identity(r oid) RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -145,7 +155,7 @@ CREATE VIEW pg_catalog.svv_user_info AS
 SELECT a.rolname::text AS user_name, a.oid::integer AS user_id, a.rolcreatedb AS createdb, a.rolsuper AS superuser,
        a.rolsuper AS catalog_update,
        CASE WHEN a.rolconnlimit < 0 THEN 'UNLIMITED' ELSE a.rolconnlimit::text END AS connection_limit,
-       CASE WHEN a.rolsuper OR pg_has_role(a.oid, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER') THEN 'UNRESTRICTED' ELSE 'RESTRICTED' END AS syslog_access,
+       CASE WHEN pg_has_role(a.oid, 'syslog:unrestricted', 'MEMBER') THEN 'UNRESTRICTED' ELSE 'RESTRICTED' END AS syslog_access,
        NULL::timestamp AS last_ddl_timestamp, 0 AS session_timeout, NULL::text AS external_user_id
 FROM pg_roles a
 WHERE a.rolcanlogin AND (pg_catalog.rs_sees_all() OR a.rolname = current_user);
@@ -190,11 +200,18 @@ LANGUAGE sql STABLE AS $$
     AND pg_catalog.rs_identity_type(e.grantee) <> 'internal' AND pg_catalog.rs_sees_identity(e.grantee)
 $$;
 
--- r_SVV_DATABASE_PRIVILEGES
+-- r_SVV_DATABASE_PRIVILEGES: every database of the cluster, with database-wide scoped permissions
+-- (privilege_scope SCHEMAS, TABLES, FUNCTIONS) read from each database's comment.
 CREATE VIEW pg_catalog.svv_database_privileges AS
-SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option
+SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option,
+       'DATABASE'::text AS privilege_scope
 FROM pg_database d, pg_catalog.rs_acl_rows(coalesce(d.datacl, acldefault('d', d.datdba)), d.datdba) x
-WHERE NOT d.datistemplate AND d.datname <> 'postgres';
+WHERE NOT d.datistemplate AND d.datname <> 'postgres'
+UNION ALL
+SELECT d.datname::text, j->>'privilege_type', (j->>'grantee')::integer, pg_catalog.rs_identity_name((j->>'grantee')::oid),
+       pg_catalog.rs_identity_type((j->>'grantee')::oid), false, j->>'object_type'
+FROM pg_database d, jsonb_array_elements(CASE WHEN shobj_description(d.oid, 'pg_database') LIKE '[%' THEN shobj_description(d.oid, 'pg_database')::jsonb ELSE '[]'::jsonb END) j
+WHERE NOT d.datistemplate AND d.datname <> 'postgres' AND pg_catalog.rs_sees_identity((j->>'grantee')::oid);
 
 -- Schemas Redshift users see: not PostgreSQL's internal ones.
 CREATE FUNCTION pg_catalog.rs_user_schema(n name) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$

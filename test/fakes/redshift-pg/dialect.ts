@@ -55,7 +55,7 @@ export type Grantee = { kind: 'user' | 'role' | 'group' | 'public'; name: string
 export type Prepared =
   /** Run on PostgreSQL as it is (in `database` when the statement names another one). */
   | { kind: 'pg'; sql: string; ast: Json; database?: string }
-  | { kind: 'create-user'; sql: string; name: string }
+  | { kind: 'create-user' | 'alter-user'; sql: string | undefined; name: string; syslog?: 'RESTRICTED' | 'UNRESTRICTED' }
   | { kind: 'create-role'; name: string }
   | { kind: 'create-group'; sql: string; name: string }
   | { kind: 'grant-role'; revoke: boolean; roles: string[]; grantees: Grantee[]; adminOption: boolean }
@@ -64,7 +64,7 @@ export type Prepared =
       kind: 'grant-scoped'
       revoke: boolean
       privileges: string[]
-      objectType: 'TABLES' | 'FUNCTIONS'
+      objectType: 'TABLES' | 'FUNCTIONS' | 'SCHEMAS'
       schema?: string
       database?: string
       grantees: Grantee[]
@@ -145,9 +145,15 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
     }
     if (create['stmt_type'] === 'ROLESTMT_USER') {
       checkCreateUser(create, rewritten.passwordDisabled)
-      return { kind: 'create-user', sql: rewritten.sql, name }
+      return { kind: 'create-user', sql: rewritten.sql, name, ...(rewritten.syslog ? { syslog: rewritten.syslog } : {}) }
     }
     return { kind: 'create-group', sql: rewritten.sql, name }
+  }
+  const alter = ast['AlterRoleStmt'] as Json | undefined
+  if (alter && word(tokens[1]) === 'USER') {
+    const name = String((alter['role'] as Json)['rolename'])
+    const hasOptions = ((alter['options'] as unknown[] | undefined) ?? []).length > 0
+    return { kind: 'alter-user', sql: hasOptions ? rewritten.sql : undefined, name, ...(rewritten.syslog ? { syslog: rewritten.syslog } : {}) }
   }
   if (ast['GrantRoleStmt']) {
     // Redshift grants roles with GRANT ROLE r TO ...; GRANT r TO u is not its grammar (r_GRANT).
@@ -251,10 +257,11 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
     }
     return { kind: 'grant-system', revoke, privileges, roles: grantees.map((g) => g.name) }
   }
-  // GRANT <privileges> FOR { TABLES | FUNCTIONS } IN { SCHEMA s [DATABASE d] | DATABASE d } TO ... (t_scoped-permissions).
+  // GRANT <privileges> FOR { TABLES | FUNCTIONS } IN { SCHEMA s [DATABASE d] | DATABASE d }, or
+  // FOR SCHEMAS IN DATABASE d, TO ... (t_scoped-permissions).
   const forAt = tokens.findIndex((t) => word(t) === 'FOR')
   const onAt = tokens.findIndex((t) => word(t) === 'ON')
-  if (forAt > 1 && (onAt < 0 || forAt < onAt) && (word(tokens[forAt + 1]) === 'TABLES' || word(tokens[forAt + 1]) === 'FUNCTIONS')) {
+  if (forAt > 1 && (onAt < 0 || forAt < onAt) && ['TABLES', 'FUNCTIONS', 'SCHEMAS'].includes(word(tokens[forAt + 1]) ?? '')) {
     const privileges: string[] = []
     for (let i = 1; i < forAt; i++) {
       const w = word(tokens[i])
@@ -263,7 +270,7 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
       if (w === 'PRIVILEGES' && privileges.at(-1) === 'ALL') continue
       privileges.push(w)
     }
-    const objectType = word(tokens[forAt + 1]) as 'TABLES' | 'FUNCTIONS'
+    const objectType = word(tokens[forAt + 1]) as 'TABLES' | 'FUNCTIONS' | 'SCHEMAS'
     let i = forAt + 2
     if (word(tokens[i]) !== 'IN') throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
     i++
@@ -280,7 +287,7 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
       database = identOf(tokens[i + 1])
       i += 2
     }
-    if (schema === undefined && database === undefined) {
+    if ((schema === undefined && database === undefined) || (objectType === 'SCHEMAS' && schema !== undefined)) {
       throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
     }
     if (word(tokens[i]) !== toFrom) throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
@@ -301,10 +308,14 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
 
 // ---- Redshift spellings PostgreSQL words differently ------------------------------------------
 
-function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; database?: string; passwordDisabled: boolean } {
+function rewriteForPostgres(
+  sql: string,
+  tokens: Token[]
+): { sql: string; database?: string; passwordDisabled: boolean; syslog?: 'RESTRICTED' | 'UNRESTRICTED' } {
   const edits: Array<{ start: number; end: number; text: string }> = []
   let database: string | undefined
   let passwordDisabled = false
+  let syslog: 'RESTRICTED' | 'UNRESTRICTED' | undefined
   const head = word(tokens[0])
   const second = word(tokens[1])
   if ((head === 'CREATE' || head === 'ALTER') && second === 'USER') {
@@ -317,6 +328,11 @@ function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; databa
         edits.push({ start: tokens[i]!.start, end: tokens[i + 1]!.end, text: 'PASSWORD NULL' })
         passwordDisabled = true
       } else if (w === 'SYSLOG' && word(tokens[i + 1]) === 'ACCESS') {
+        const level = word(tokens[i + 2])
+        if (level !== 'RESTRICTED' && level !== 'UNRESTRICTED') {
+          throw new RedshiftRefusal(`syntax error at or near "${tokens[i + 2]?.text ?? 'end of input'}"`, 'r_ALTER_USER')
+        }
+        syslog = level
         edits.push({ start: tokens[i]!.start, end: tokens[i + 2]!.end, text: '' })
       } else if (w === 'SESSION' && word(tokens[i + 1]) === 'TIMEOUT') {
         edits.push({ start: tokens[i]!.start, end: tokens[i + 2]!.end, text: '' })
@@ -340,7 +356,7 @@ function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; databa
   }
   let out = sql
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
-  return { sql: out, ...(database !== undefined ? { database } : {}), passwordDisabled }
+  return { sql: out, ...(database !== undefined ? { database } : {}), passwordDisabled, ...(syslog ? { syslog } : {}) }
 }
 
 /** r_CREATE_USER: PASSWORD is required, and a clear-text one must meet Redshift's rules. */

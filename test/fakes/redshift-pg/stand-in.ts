@@ -19,7 +19,7 @@ import {
   type SqlValue,
   type StatementOutcome
 } from '../redshift-data-protocol.js'
-import { GROUP_COMMENT, ROLE_COMMENT, SYSPRV_PREFIX, TEMPLATE_SETUP_SQL, globalSetupSql, quoteIdent, quoteLiteral } from './catalog.js'
+import { GROUP_COMMENT, ROLE_COMMENT, SYSLOG_UNRESTRICTED_ROLE, SYSPRV_PREFIX, TEMPLATE_SETUP_SQL, globalSetupSql, quoteIdent, quoteLiteral } from './catalog.js'
 import { BOOTSTRAP_USER, startPgCluster, type PgCluster } from './cluster.js'
 import { RedshiftRefusal, prepareStatement, splitStatements, type Grantee, type Prepared } from './dialect.js'
 
@@ -98,8 +98,12 @@ class Sessions {
   }
 }
 
-const TABLE_PRIVILEGES_ALL = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'DROP', 'ALTER', 'TRUNCATE']
-const FUNCTION_PRIVILEGES_ALL = ['EXECUTE', 'ALTER', 'DROP']
+/** t_scoped-permissions: what ALL means per scope, and the privileges each accepts. */
+const SCOPED_PRIVILEGES: Record<'TABLES' | 'FUNCTIONS' | 'SCHEMAS', string[]> = {
+  TABLES: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'TRUNCATE'],
+  FUNCTIONS: ['EXECUTE', 'ALTER', 'DROP'],
+  SCHEMAS: ['CREATE', 'USAGE', 'ALTER', 'DROP']
+}
 
 export async function startRedshiftStandIn(options: RedshiftStandInOptions = {}): Promise<RedshiftStandIn> {
   const cluster = await startPgCluster()
@@ -197,9 +201,17 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
         const c = p.database && p.database !== database ? await sessions.client(p.database, user) : session
         return query(c, p.sql)
       }
-      case 'create-user': {
-        const c = await privileged(session, database, user, 'CREATE USER', 'r_CREATE_USER')
-        await c.query(p.sql)
+      case 'create-user':
+      case 'alter-user': {
+        // A user may change its own password; everything else needs a superuser or CREATE/ALTER USER (r_ALTER_USER).
+        const own = p.kind === 'alter-user' && p.name === user && p.syslog === undefined
+        const c = own ? session : await privileged(session, database, user, p.kind === 'create-user' ? 'CREATE USER' : 'ALTER USER', `r_${p.kind === 'create-user' ? 'CREATE' : 'ALTER'}_USER`)
+        if (p.sql !== undefined) await c.query(p.sql)
+        if (p.syslog !== undefined) {
+          // SYSLOG ACCESS (r_CREATE_USER): UNRESTRICTED users see every row of the system views (c_visibility-of-data).
+          const role = quoteIdent(SYSLOG_UNRESTRICTED_ROLE)
+          await c.query(p.syslog === 'UNRESTRICTED' ? `GRANT ${role} TO ${quoteIdent(p.name)}` : `REVOKE ${role} FROM ${quoteIdent(p.name)}`)
+        }
         return none
       }
       case 'create-group': {
@@ -261,22 +273,43 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
           const s = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [p.schema])
           if (s.rowCount === 0) throw new RedshiftRefusal(`schema "${p.schema}" does not exist`, 't_scoped-permissions')
         }
-        const all = p.objectType === 'TABLES' ? TABLE_PRIVILEGES_ALL : FUNCTION_PRIVILEGES_ALL
+        const all = SCOPED_PRIVILEGES[p.objectType]
         const privileges = p.privileges.includes('ALL') ? all : p.privileges
+        const bad = privileges.find((priv) => !all.includes(priv))
+        if (bad) throw new RedshiftRefusal(`invalid privilege type ${bad} for ${p.objectType}`, 't_scoped-permissions')
+        const grantees: number[] = []
         for (const g of p.grantees) {
           await grantee(g, 't_scoped-permissions')
-          const oid = g.kind === 'public' ? '0' : `(SELECT oid FROM pg_roles WHERE rolname = ${quoteLiteral(g.name)})`
+          grantees.push(g.kind === 'public' ? 0 : Number((await c.query('SELECT oid FROM pg_roles WHERE rolname = $1', [g.name])).rows[0].oid))
+        }
+        if (p.schema !== undefined) {
+          for (const oid of grantees) {
+            for (const priv of privileges) {
+              await c.query(
+                p.revoke
+                  ? `DELETE FROM pg_catalog.rs_scoped_permissions WHERE scope = 'SCHEMA' AND object_type = $1 AND schema_name = $2 AND privilege_type = $3 AND grantee = $4`
+                  : `INSERT INTO pg_catalog.rs_scoped_permissions (scope, object_type, schema_name, privilege_type, grantee) VALUES ('SCHEMA', $1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+                [p.objectType, p.schema, priv, oid]
+              )
+            }
+          }
+          return none
+        }
+        // Database-wide: kept in the database's shared comment, which SVV_DATABASE_PRIVILEGES reads from any database.
+        const current = (await c.query(`SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`, [db])).rows[0] as
+          | { note: string | null }
+          | undefined
+        if (!current) throw new RedshiftRefusal(`database "${db}" does not exist`, 't_scoped-permissions')
+        type Entry = { object_type: string; privilege_type: string; grantee: number }
+        let entries: Entry[] = current.note?.startsWith('[') ? (JSON.parse(current.note) as Entry[]) : []
+        for (const oid of grantees) {
           for (const priv of privileges) {
-            if (!all.includes(priv)) throw new RedshiftRefusal(`invalid privilege type ${priv} for ${p.objectType}`, 't_scoped-permissions')
-            const scope = p.schema !== undefined ? 'SCHEMA' : 'DATABASE'
-            const schema = p.schema !== undefined ? quoteLiteral(p.schema) : 'NULL'
-            await c.query(
-              p.revoke
-                ? `DELETE FROM pg_catalog.rs_scoped_permissions WHERE scope = '${scope}' AND object_type = '${p.objectType}' AND schema_name IS NOT DISTINCT FROM ${schema} AND privilege_type = '${priv}' AND grantee = ${oid}`
-                : `INSERT INTO pg_catalog.rs_scoped_permissions (scope, object_type, schema_name, privilege_type, grantee) VALUES ('${scope}', '${p.objectType}', ${schema}, '${priv}', ${oid}) ON CONFLICT DO NOTHING`
-            )
+            const same = (e: Entry) => e.object_type === p.objectType && e.privilege_type === priv && e.grantee === oid
+            if (p.revoke) entries = entries.filter((e) => !same(e))
+            else if (!entries.some(same)) entries.push({ object_type: p.objectType, privilege_type: priv, grantee: oid })
           }
         }
+        await c0.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS ${entries.length ? quoteLiteral(JSON.stringify(entries)) : 'NULL'}`)
         return none
       }
     }
