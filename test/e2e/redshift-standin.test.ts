@@ -408,6 +408,26 @@ describe('groups, role chains, default roles, scoped permissions, default privil
     await expect(standIn.admin(`GRANT SELECT FOR TABLES IN SCHEMA nowhere DATABASE sales_db TO cargo_user`)).rejects.toThrow(/schema "nowhere" does not exist/)
   })
 
+  it('t_scoped-permissions are enforced on current and future relations, and stay out of SVV_RELATION_PRIVILEGES', async () => {
+    await standIn.admin(`CREATE USER analyst PASSWORD 'Analyst12345'`)
+    const can = (table: string) =>
+      standIn.rows(`SELECT has_table_privilege('analyst', 'crm.${table}', 'select') AS can`, { database: 'sales_db' }).then((r) => r[0]!['can'])
+    const listed = () => standIn.rows(`SELECT relation_name FROM svv_relation_privileges WHERE identity_name = 'analyst' ORDER BY 1`, { database: 'sales_db' })
+    await standIn.admin(`GRANT SELECT FOR TABLES IN SCHEMA crm DATABASE sales_db TO analyst`)
+    expect(await can('orders')).toBe(true)
+    expect(await can('orders_view')).toBe(true)
+    await standIn.admin(`CREATE TABLE crm.later (id int)`, { database: 'sales_db', user: 'loader' })
+    expect(await can('later')).toBe(true)
+    expect(await listed()).toEqual([])
+    await standIn.admin(`GRANT SELECT ON crm.orders TO analyst`, { database: 'sales_db' })
+    expect(await listed()).toEqual([{ relation_name: 'orders' }])
+    await standIn.admin(`REVOKE SELECT FOR TABLES IN SCHEMA crm DATABASE sales_db FROM analyst`)
+    expect([await can('orders'), await can('orders_view'), await can('later')]).toEqual([true, false, false])
+    await standIn.admin(`GRANT SELECT FOR TABLES IN DATABASE sales_db TO analyst`)
+    expect(await can('later')).toBe(true)
+    expect(await listed()).toEqual([{ relation_name: 'orders' }])
+  })
+
   it('t_scoped-permissions: FOR TABLES IN DATABASE is listed in SVV_DATABASE_PRIVILEGES, from any database', async () => {
     await standIn.admin(`GRANT SELECT FOR TABLES IN DATABASE sales_db TO ROLE cargo_create_replace_function`)
     const rows = `SELECT database_name, privilege_type, identity_name, identity_type, privilege_scope FROM svv_database_privileges WHERE privilege_scope <> 'DATABASE'`

@@ -194,12 +194,47 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
     return quoteIdent(g.name)
   }
 
+  /**
+   * An explicit GRANT on relations that a scoped permission had already granted makes that grant the
+   * user's own: it stops being hidden from SVV_RELATION_PRIVILEGES and survives the scope's REVOKE.
+   */
+  const adoptScopedGrants = async (ast: Record<string, unknown>, c: pg.Client, db: string, user: string) => {
+    const g = ast['GrantStmt'] as Record<string, unknown> | undefined
+    if (!g || g['is_grant'] !== true || g['objtype'] !== 'OBJECT_TABLE') return
+    type Node = Record<string, Record<string, unknown>>
+    const privileges = ((g['privileges'] as Node[] | undefined) ?? []).map((x) => String(x['AccessPriv']!['priv_name']).toUpperCase())
+    const grantees = ((g['grantees'] as Node[] | undefined) ?? []).map((x) =>
+      x['RoleSpec']!['roletype'] === 'ROLESPEC_PUBLIC' ? '0' : `(SELECT oid FROM pg_roles WHERE rolname = ${quoteLiteral(String(x['RoleSpec']!['rolename']))})`
+    )
+    const objects = (g['objects'] as Node[] | undefined) ?? []
+    const relations =
+      g['targtype'] === 'ACL_TARGET_ALL_IN_SCHEMA'
+        ? `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN (${objects.map((o) => quoteLiteral(String(o['String']!['sval']))).join(', ')})`
+        : objects
+            .map((o) => {
+              const r = o['RangeVar']!
+              const name = r['schemaname'] ? `${quoteIdent(String(r['schemaname']))}.${quoteIdent(String(r['relname']))}` : quoteIdent(String(r['relname']))
+              return `SELECT to_regclass(${quoteLiteral(name)})::oid`
+            })
+            .join(' UNION ALL ')
+    if (!relations || grantees.length === 0) return
+    const me = await roleInfo(user)
+    const admin = me?.superuser ? c : await bootstrap(db)
+    await admin.query(
+      `DELETE FROM pg_catalog.rs_scope_materialized WHERE relid IN (${relations}) AND grantee IN (${grantees.join(', ')})` +
+        (privileges.length && !privileges.includes('ALL') ? ` AND privilege IN (${privileges.map(quoteLiteral).join(', ')})` : '')
+    )
+  }
+
   const execute = async (p: Prepared, session: pg.Client, database: string, user: string): Promise<ExecResult> => {
     const none: ExecResult = { columns: [], rows: [], hasResultSet: false }
     switch (p.kind) {
       case 'pg': {
-        const c = p.database && p.database !== database ? await sessions.client(p.database, user) : session
-        return query(c, p.sql)
+        const db = p.database ?? database
+        const c = db !== database ? await sessions.client(db, user) : session
+        const result = await query(c, p.sql)
+        await adoptScopedGrants(p.ast, c, db, user)
+        return result
       }
       case 'create-user':
       case 'alter-user': {
@@ -293,6 +328,7 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
               )
             }
           }
+          await c.query('SELECT pg_catalog.rs_apply_scopes()')
           return none
         }
         // Database-wide: kept in the database's shared comment, which SVV_DATABASE_PRIVILEGES reads from any database.
@@ -310,6 +346,7 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
           }
         }
         await c0.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS ${entries.length ? quoteLiteral(JSON.stringify(entries)) : 'NULL'}`)
+        await c.query('SELECT pg_catalog.rs_apply_scopes()')
         return none
       }
     }
