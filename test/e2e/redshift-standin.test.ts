@@ -293,6 +293,23 @@ describe('refusals, each against an accepted neighbour', () => {
     expect((await dataApi(`GRANT ROLE nowhere TO cargo_user`)).error).toBe('ERROR: role "nowhere" does not exist')
   })
 
+  it('r_GRANT: a bare grantee is a user, ROLE r a role, GROUP g a group', async () => {
+    await standIn.admin(`CREATE GROUP analysts`)
+    expect((await dataApi(`GRANT USAGE ON LANGUAGE exfunc TO cargo_create_replace_function`)).error).toMatch(/user "cargo_create_replace_function" does not exist/)
+    expect((await dataApi(`GRANT USAGE ON LANGUAGE exfunc TO analysts`)).error).toMatch(/user "analysts" does not exist/)
+    expect((await dataApi(`GRANT USAGE ON LANGUAGE exfunc TO ROLE analysts`)).error).toMatch(/role "analysts" does not exist/)
+    expect((await dataApi(`GRANT USAGE ON LANGUAGE exfunc TO GROUP cargo_user`)).error).toMatch(/group "cargo_user" does not exist/)
+    expect((await dataApi(`ALTER GROUP cargo_create_replace_function ADD USER cargo_user`)).error).toMatch(/group "cargo_create_replace_function" does not exist/)
+    expect((await dataApi(`ALTER DEFAULT PRIVILEGES FOR USER analysts GRANT SELECT ON TABLES TO cargo_user`)).error).toMatch(/user "analysts" does not exist/)
+    for (const sql of [
+      `GRANT USAGE ON LANGUAGE exfunc TO ROLE cargo_create_replace_function, GROUP analysts, cargo_user, PUBLIC`,
+      `ALTER GROUP analysts ADD USER cargo_user`,
+      `ALTER DEFAULT PRIVILEGES FOR USER loader GRANT SELECT ON TABLES TO ROLE cargo_create_replace_function`
+    ]) {
+      expect((await dataApi(sql)).error, sql).toBeUndefined()
+    }
+  })
+
   it('what the parser cannot read, and two statements in one ExecuteStatement', async () => {
     expect((await dataApi(`SELEC 1`)).error).toMatch(/^ERROR: syntax error at or near "SELEC"/)
     expect((await dataApi(`SELECT 1; SELECT 2`)).error).toBe('ERROR: cannot insert multiple commands into a prepared statement')

@@ -54,10 +54,20 @@ export type Grantee = { kind: 'user' | 'role' | 'group' | 'public'; name: string
 
 export type Prepared =
   /** Run on PostgreSQL as it is (in `database` when the statement names another one). */
-  | { kind: 'pg'; sql: string; ast: Json; database?: string }
+  | {
+      kind: 'pg'
+      sql: string
+      ast: Json
+      database?: string
+      /** GRANT/REVOKE grantees as written: Redshift reads a bare name as a user, ROLE r as a role, GROUP g as a group (r_GRANT). */
+      grantees?: Grantee[]
+      /** ALTER DEFAULT PRIVILEGES FOR USER: these must be users (r_ALTER_DEFAULT_PRIVILEGES). */
+      ownerUsers?: string[]
+    }
+  | { kind: 'alter-group'; sql: string; name: string; members: string[] }
   | { kind: 'create-user' | 'alter-user'; sql: string | undefined; name: string; syslog?: 'RESTRICTED' | 'UNRESTRICTED' }
   | { kind: 'create-role'; name: string }
-  | { kind: 'create-group'; sql: string; name: string }
+  | { kind: 'create-group'; sql: string; name: string; members: string[] }
   | { kind: 'grant-role'; revoke: boolean; roles: string[]; grantees: Grantee[]; adminOption: boolean }
   | { kind: 'grant-system'; revoke: boolean; privileges: string[]; roles: string[] }
   | {
@@ -147,7 +157,11 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
       checkCreateUser(create, rewritten.passwordDisabled)
       return { kind: 'create-user', sql: rewritten.sql, name, ...(rewritten.syslog ? { syslog: rewritten.syslog } : {}) }
     }
-    return { kind: 'create-group', sql: rewritten.sql, name }
+    const members = ((create['options'] as Json[] | undefined) ?? [])
+      .map((o) => o['DefElem'] as Json)
+      .filter((d) => d['defname'] === 'rolemembers')
+      .flatMap((d) => (((d['arg'] as Json)['List'] as Json)['items'] as Json[]).map((r) => String((r['RoleSpec'] as Json)['rolename'])))
+    return { kind: 'create-group', sql: rewritten.sql, name, members }
   }
   const alter = ast['AlterRoleStmt'] as Json | undefined
   if (alter && word(tokens[1]) === 'USER') {
@@ -159,8 +173,25 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
     // Redshift grants roles with GRANT ROLE r TO ...; GRANT r TO u is not its grammar (r_GRANT).
     throw new RedshiftRefusal(`syntax error at or near "TO"`, 'r_GRANT')
   }
+  if (alter && word(tokens[1]) === 'GROUP') {
+    const members = ((((alter['options'] as Json[] | undefined) ?? [])[0]?.['DefElem'] as Json | undefined)?.['arg'] as Json | undefined)?.['List'] as Json | undefined
+    const names = ((members?.['items'] as Json[] | undefined) ?? []).map((m) => String((m['RoleSpec'] as Json)['rolename']))
+    return { kind: 'alter-group', sql: rewritten.sql, name: String((alter['role'] as Json)['rolename']), members: names }
+  }
   checkQuery(ast)
-  return { kind: 'pg', sql: rewritten.sql, ast, ...(rewritten.database ? { database: rewritten.database } : {}) }
+  const isGrant = Boolean(ast['GrantStmt']) || Boolean(ast['AlterDefaultPrivilegesStmt'])
+  const ownerUsers = ((((ast['AlterDefaultPrivilegesStmt'] as Json | undefined)?.['options'] as Json[] | undefined) ?? [])
+    .map((o) => o['DefElem'] as Json)
+    .filter((d) => d['defname'] === 'roles')
+    .flatMap((d) => (((d['arg'] as Json)['List'] as Json)['items'] as Json[]).map((r) => String((r['RoleSpec'] as Json)['rolename']))))
+  return {
+    kind: 'pg',
+    sql: rewritten.sql,
+    ast,
+    ...(rewritten.database ? { database: rewritten.database } : {}),
+    ...(isGrant ? { grantees: granteesAsWritten(tokens) } : {}),
+    ...(ownerUsers.length ? { ownerUsers } : {})
+  }
 }
 
 // ---- Redshift-only GRANT forms ----------------------------------------------------------------
@@ -306,6 +337,15 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
   return undefined
 }
 
+/** The grantee list of a GRANT/REVOKE (also inside ALTER DEFAULT PRIVILEGES): after its last TO or FROM. */
+function granteesAsWritten(tokens: Token[]): Grantee[] {
+  let at = -1
+  tokens.forEach((t, i) => {
+    if (word(t) === 'TO' || word(t) === 'FROM') at = i
+  })
+  return at < 0 ? [] : granteesFrom(tokens, at + 1).grantees
+}
+
 // ---- Redshift spellings PostgreSQL words differently ------------------------------------------
 
 function rewriteForPostgres(
@@ -341,7 +381,7 @@ function rewriteForPostgres(
       }
     }
   }
-  if (head === 'GRANT' || head === 'REVOKE') {
+  if (head === 'GRANT' || head === 'REVOKE' || (head === 'ALTER' && second === 'DEFAULT')) {
     for (let i = 1; i < tokens.length; i++) {
       const w = word(tokens[i])
       const prev = word(tokens[i - 1]) ?? tokens[i - 1]!.text

@@ -230,6 +230,8 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
     const none: ExecResult = { columns: [], rows: [], hasResultSet: false }
     switch (p.kind) {
       case 'pg': {
+        for (const g of p.grantees ?? []) await grantee(g, 'r_GRANT')
+        for (const owner of p.ownerUsers ?? []) await grantee({ kind: 'user', name: owner }, 'r_ALTER_DEFAULT_PRIVILEGES')
         const db = p.database ?? database
         const c = db !== database ? await sessions.client(db, user) : session
         const result = await query(c, p.sql)
@@ -249,8 +251,16 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
         }
         return none
       }
+      case 'alter-group': {
+        // r_ALTER_GROUP: the group must be a group, its members users.
+        await grantee({ kind: 'group', name: p.name }, 'r_ALTER_GROUP')
+        for (const m of p.members) await grantee({ kind: 'user', name: m }, 'r_ALTER_GROUP')
+        await session.query(p.sql)
+        return none
+      }
       case 'create-group': {
         const c = await privileged(session, database, user, undefined, 'r_CREATE_GROUP')
+        for (const m of p.members) await grantee({ kind: 'user', name: m }, 'r_CREATE_GROUP')
         await c.query(p.sql)
         await c.query(`COMMENT ON ROLE ${quoteIdent(p.name)} IS ${quoteLiteral(GROUP_COMMENT)}`)
         return none
