@@ -170,18 +170,23 @@ describe('Data API protocol', () => {
   })
 
   it('injects faults, cancels a slow statement, records calls and statements', async () => {
-    fault = (op) => (op === 'ExecuteStatement' ? { delayMs: 5_000 } : undefined)
-    const { Id } = await client.send(new ExecuteStatementCommand({ WorkgroupName: 'cargo-wg', Database: 'dev', Sql: 'SELECT 1' }))
+    fault = (op) => (op === 'ExecuteStatement' ? { delayMs: 300 } : undefined)
+    const { Id } = await client.send(new ExecuteStatementCommand({ WorkgroupName: 'cargo-wg', Database: 'dev', Sql: 'CREATE TABLE never_made (id int)' }))
     await client.send(new CancelStatementCommand({ Id }))
     expect((await client.send(new DescribeStatementCommand({ Id }))).Status).toBe('ABORTED')
+    await sleep(500)
+    // A cancelled statement never ran (Redshift rolls it back).
+    expect(await standIn.rows(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'never_made'`)).toEqual([{ n: 0 }])
+    fault = (op) => (op === 'ExecuteStatement' ? { delayMs: 200 } : undefined)
+    expect(await dataApi(`SELECT 'late' AS v`)).toEqual({ rows: [{ v: 'late' }] })
     fault = (op) => (op === 'ExecuteStatement' ? { error: 'AccessDeniedException', message: 'not authorized to perform: redshift-data:ExecuteStatement' } : undefined)
     await expect(client.send(new ExecuteStatementCommand({ WorkgroupName: 'cargo-wg', Database: 'dev', Sql: 'SELECT 1' }))).rejects.toMatchObject({
       name: 'AccessDeniedException'
     })
     fault = (op) => (op === 'ExecuteStatement' ? { fail: 'ERROR: injected' } : undefined)
     expect(await dataApi('SELECT 1')).toEqual({ error: 'ERROR: injected' })
-    expect(standIn.statements.map((s) => s.status)).toEqual(['ABORTED', 'FAILED'])
-    expect(standIn.log.filter((c) => c.operation === 'ExecuteStatement')).toHaveLength(3)
+    expect(standIn.statements.map((s) => s.status)).toEqual(['ABORTED', 'FINISHED', 'FAILED'])
+    expect(standIn.log.filter((c) => c.operation === 'ExecuteStatement')).toHaveLength(4)
   })
 
   it('creates an IAM: user on first use and runs as it; a missing database fails the statement', async () => {
