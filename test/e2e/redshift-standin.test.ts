@@ -275,6 +275,10 @@ describe('refusals, each against an accepted neighbour', () => {
       (await dataApi(`SELECT has_schema_privilege('cargo_user', 'crm', 'usage') AS ok UNION ALL SELECT true`, { database: 'sales_db' })).error
     ).toMatch(/^ERROR: UNION types .* cannot be matched/)
     expect((await dataApi(`SELECT 1 AS x UNION ALL SELECT 'a' = 'a'`)).error).toMatch(/^ERROR: UNION types/)
+    expect(
+      (await dataApi(`SELECT CASE WHEN true THEN has_schema_privilege('cargo_user', 'crm', 'usage') END AS ok UNION ALL SELECT false`, { database: 'sales_db' })).error
+    ).toBe('ERROR: UNION types character varying and boolean cannot be matched')
+    expect((await dataApi(`SELECT CAST('x' AS VARCHAR) AS v UNION ALL SELECT CAST(has_schema_privilege('cargo_user', 'crm', 'usage') AS VARCHAR)`, { database: 'sales_db' })).error).toBeUndefined()
     expect((await dataApi(`SELECT true AS ok UNION ALL SELECT 1 = 1`)).rows).toEqual([{ ok: true }, { ok: true }])
   })
 

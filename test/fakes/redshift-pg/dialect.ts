@@ -508,6 +508,14 @@ function categoryOf(expr: Json | undefined): Category {
     return undefined
   }
   if (expr['BoolExpr'] || expr['NullTest'] || expr['BooleanTest']) return 'boolean'
+  // CASE and COALESCE take the category of their results (r_CASE_function, r_COALESCE).
+  const kase = expr['CaseExpr'] as Json | undefined
+  if (kase) {
+    const results = [...((kase['args'] as Json[]) ?? []).map((w) => (w['CaseWhen'] as Json)['result'] as Json), kase['defresult'] as Json | undefined]
+    return results.map(categoryOf).find((c) => c !== undefined)
+  }
+  const coalesce = expr['CoalesceExpr'] as Json | undefined
+  if (coalesce) return ((coalesce['args'] as Json[]) ?? []).map(categoryOf).find((c) => c !== undefined)
   const aexpr = expr['A_Expr'] as Json | undefined
   if (aexpr && aexpr['kind'] === 'AEXPR_OP') {
     const op = String((((aexpr['name'] as Json[]) ?? [])[0]?.['String'] as Json | undefined)?.['sval'] ?? '')
@@ -542,7 +550,10 @@ function checkSetOperations(node: unknown): void {
             if (cat) seen.add(cat)
           }
           if (seen.size > 1) {
-            throw new RedshiftRefusal(`UNION types ${[...seen].join(' and ')} cannot be matched (column ${i + 1})`, 'r_UNION')
+            // PostgreSQL's and Redshift's wording: "UNION types boolean and character varying cannot be matched".
+            const op = String(s['op']).replace('SETOP_', '')
+            const names = [...seen].map((c) => (c === 'string' ? 'character varying' : c === 'numeric' ? 'integer' : 'boolean'))
+            throw new RedshiftRefusal(`${op} types ${names.join(' and ')} cannot be matched`, 'r_UNION')
           }
         }
       }
