@@ -319,6 +319,17 @@ describe('refusals, each against an accepted neighbour', () => {
     }
   })
 
+  it('Redshift-only DDL needs a superuser or the system privilege (sys:secadmin holds CREATE ROLE and CREATE USER)', async () => {
+    const asLoader = (sql: string) => dataApi(sql, { user: 'loader' })
+    expect((await asLoader(`CREATE ROLE loader_role`)).error).toMatch(/permission denied/)
+    expect((await asLoader(`CREATE USER helper PASSWORD 'Helper12345'`)).error).toMatch(/permission denied/)
+    expect((await asLoader(`GRANT CREATE OR REPLACE FUNCTION TO ROLE cargo_create_replace_function`)).error).toMatch(/permission denied/)
+    await standIn.admin(`GRANT ROLE "sys:secadmin" TO loader`)
+    expect((await asLoader(`CREATE ROLE loader_role`)).error).toBeUndefined()
+    expect((await asLoader(`CREATE USER helper PASSWORD 'Helper12345'`)).error).toBeUndefined()
+    expect(await standIn.rows(`SELECT role_owner FROM svv_roles WHERE role_name = 'loader_role'`)).toEqual([{ role_owner: 'loader' }])
+  })
+
   it('what the parser cannot read, and two statements in one ExecuteStatement', async () => {
     expect((await dataApi(`SELEC 1`)).error).toMatch(/^ERROR: syntax error at or near "SELEC"/)
     expect((await dataApi(`SELECT 1; SELECT 2`)).error).toBe('ERROR: cannot insert multiple commands into a prepared statement')
