@@ -51,7 +51,12 @@ export interface UnconfirmedSubject {
   instead?: string
 }
 
-/** IAM names are unique regardless of case (IAM User Guide, reference_iam-quotas: "names are not distinguished by case"); SQL names reach us folded. */
+/**
+ * IAM user, role and policy names "are not distinguished by case" (IAM API Reference,
+ * CreateRole / CreateUser / CreatePolicy, RoleName / UserName / PolicyName): a role read as
+ * cargo-redshift is the role Cargo-Redshift names. SQL names reach here folded to lower case, and
+ * workgroup and cluster names are lower case only.
+ */
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
