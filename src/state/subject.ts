@@ -1,4 +1,5 @@
 import type { Parameters } from '../config/parameters.js'
+import { pointerContains } from './pointer.js'
 import type { AccountState, StateSubject } from './types.js'
 
 /**
@@ -201,16 +202,11 @@ export function unconfirmedSubjects(state: AccountState, params: Parameters): Un
       pointers: ['/sql/functionRole']
     }
   ]
-  const out: UnconfirmedSubject[] = []
-  const target = confirmTarget(state, params)
-  if (target) out.push(target)
-  for (const part of parts) {
-    // A part the state neither holds nor could read is already `error` through `unavailable`;
-    // a part no rule needs was never read, and only matters to a rule that reads it.
-    const unconfirmed = confirm(part)
-    if (unconfirmed) out.push(unconfirmed)
-  }
-  return out
+  // A part that could not be read at all is already `error` through `unavailable`, with the
+  // more useful cause (the denied action); only a contradiction is worth saying over it.
+  const unreadable = (pointer: string) => state.unavailable.some((u) => pointerContains(u.pointer, pointer))
+  const keep = (u: UnconfirmedSubject | undefined): u is UnconfirmedSubject => u !== undefined && (u.instead !== undefined || !unreadable(u.pointers[0]!))
+  return [confirmTarget(state, params), ...parts.map(confirm)].filter(keep)
 }
 
 /** A whole-state mismatch, refused before judging: the input and what the state was read for. */

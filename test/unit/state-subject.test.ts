@@ -344,3 +344,24 @@ describe('an IaC plan laid over a snapshot', () => {
     })
   })
 })
+
+describe('a part that could not be read', () => {
+  it('keeps the cause of the failed read when the state shows nothing else (no subject recorded)', () => {
+    const state = example('serverless-compliant.state.json')
+    delete state.subject
+    delete state.iam.lambdaUser
+    state.unavailable.push({ pointer: '/iam/lambdaUser', cause: { service: 'iam', operation: 'GetUser', iamAction: 'iam:GetUser', message: 'denied' } })
+    const f = judge(state, params()).get('iam-lambda-user')![0]!
+    expect(f.status).toBe('error')
+    expect(f.cause?.iamAction).toBe('iam:GetUser')
+  })
+
+  it('but a contradiction is said over it', () => {
+    const state = example('serverless-compliant.state.json')
+    delete state.iam.lambdaUser
+    state.unavailable.push({ pointer: '/iam/lambdaUser', cause: { service: 'iam', operation: 'GetUser', iamAction: 'iam:GetUser', message: 'denied' } })
+    const f = judge(state, params({ 'lambda-user': 'other_user' })).get('iam-lambda-user')![0]!
+    expect(f.status).toBe('error')
+    expect(f.message).toContain('the snapshot was read for user cargo_lambda, not other_user')
+  })
+})
