@@ -194,6 +194,10 @@ export function intersect(identity: Evaluation, boundary: Evaluation): Evaluatio
   } else {
     explanation = deciding.map((side) => `${side.label}: ${side.evaluation.explanation}`).join('; ')
   }
+  // A side that is not valid is always named, even when the other side decided.
+  for (const side of sides) {
+    if (side.evaluation.invalid !== undefined && !deciding.includes(side)) explanation += `; ${side.label}: ${side.evaluation.explanation}`
+  }
   const invalid = [...(identity.invalid ?? []), ...(boundary.invalid ?? [])]
   return {
     decision,
@@ -697,7 +701,8 @@ function escapeRegExp(text: string): string {
 // cannot use a wildcard to match part of a principal name or ARN". Service
 // principals are case sensitive. Read per side (see Reading): narrow takes
 // every other name literally and exactly; broad also lets a wildcard in a name
-// match and ignores case, so a Deny written that way still denies.
+// match and, except for service principals, ignores case (undocumented for ARNs),
+// so a Deny written that way still denies.
 
 const ACCOUNT_ID = /^\d{12}$/
 const ACCOUNT_ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/
@@ -731,17 +736,18 @@ function roleCoversSession(roleArn: string, sessionArn: string): boolean {
   return role[1] === session[0] && role[2] === session[1] && role[3] === session[2]
 }
 
-/** Under the broad reading a listed name is a case-blind glob; under the narrow one, exact text. */
-function sameName(listed: string, requested: string, reading: Reading): boolean {
+/** Under the broad reading a listed name is a glob (case-blind unless `exactCase`); under the narrow one, exact text. */
+function sameName(listed: string, requested: string, reading: Reading, exactCase = false): boolean {
   if (listed === requested) return true
-  return reading === 'broad' && globRegExp(asciiLower(listed), 'any').test(asciiLower(requested))
+  if (reading === 'narrow') return false
+  return exactCase ? globRegExp(listed, 'any').test(requested) : globRegExp(asciiLower(listed), 'any').test(asciiLower(requested))
 }
 
 /** Same identity, treating a bare account id and its root ARN as one. */
 function sameIdentity(type: Principal['type'], listed: string, requested: string, reading: Reading): boolean {
   switch (type) {
     case 'Service':
-      return sameName(listed, requested, reading)
+      return sameName(listed, requested, reading, true)
     case 'Federated':
       // Web identity providers are host names (case-insensitive); SAML providers are ARNs.
       if (!listed.startsWith('arn:') && asciiLower(listed) === asciiLower(requested)) return true
@@ -770,9 +776,9 @@ function principalEntries(element: unknown): [string, string][] | null {
   return entries
 }
 
-/** Everyone: "*" or {"AWS": "*"}; under the broad reading a lone "*" of any type too. */
-function namesEveryone(type: string, id: string, reading: Reading): boolean {
-  return id === '*' && (type === 'AWS' || reading === 'broad')
+/** Everyone: "*" or {"AWS": "*"}. ({"Service": "*"} is at most every service, under the broad reading.) */
+function namesEveryone(type: string, id: string): boolean {
+  return id === '*' && type === 'AWS'
 }
 
 /**
@@ -784,7 +790,7 @@ function principalCovered(element: unknown, principal: Principal, reading: Readi
   const entries = principalEntries(element)
   if (entries === null) return false
   return entries.some(([type, id]) => {
-    if (namesEveryone(type, id, reading)) return true
+    if (namesEveryone(type, id)) return true
     if (type !== principal.type) return false
     if (type === 'AWS') {
       const listedAccount = accountNamed(id)
@@ -806,7 +812,7 @@ function principalExcluded(element: unknown, principal: Principal, reading: Read
   // A malformed NotPrincipal exempts no one: better to over-apply a statement than to hide it.
   if (entries === null) return false
   const linkListed = (link: (listed: string) => boolean): boolean =>
-    entries.some(([type, id]) => namesEveryone(type, id, reading) || (type === principal.type && link(id)))
+    entries.some(([type, id]) => namesEveryone(type, id) || (type === principal.type && link(id)))
   const chain = exemptionChain(principal, reading)
   return reading === 'narrow' ? chain.every(linkListed) : chain.some(linkListed)
 }

@@ -225,7 +225,7 @@ const semantics: Row[] = [
   trust('Service principal array', policy('T', trustAllow({ Service: ['lambda.amazonaws.com', 'redshift.amazonaws.com'] })), 'allow'),
   // reference_policies_elements_principal: the service principal is case sensitive.
   trust('Service principal in another case', policy('T', trustAllow({ Service: 'Redshift.AmazonAWS.com' })), 'implicit-deny'),
-  trust('Deny on the service principal in another case still denies', policy('T', trustAllow('*'), { Effect: 'Deny', Principal: { Service: 'Redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'explicit-deny'),
+  trust('Deny on the service principal in another case names another service', policy('T', trustAllow('*'), { Effect: 'Deny', Principal: { Service: 'Redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'allow'),
   // Same page: only "*" and {"AWS": "*"} mean everyone; no wildcard may match part of a principal name.
   trust('{"Service": "*"} is not everyone', policy('T', trustAllow({ Service: '*' })), 'implicit-deny'),
   trust('partial wildcard in a service principal', policy('T', trustAllow({ Service: '*.amazonaws.com' })), 'implicit-deny'),
