@@ -140,7 +140,9 @@ export function evaluatePolicies(policies: LabelledPolicy[], request: IamRequest
   }
   const resolved = policies.map((policy) => ({ policy, document: resolveDocument(policy) }))
   const matches = resolved.flatMap(({ policy, document }) => matchDocument(policy.name, document, context))
-  const invalid = resolved.flatMap(({ policy, document }) => labelProblems(policy.name, documentProblems(document, 'identity')))
+  // Without a requester these are identity policies, where IAM refuses a Principal.
+  const kind = request.principal === undefined ? 'identity' : 'resource'
+  const invalid = resolved.flatMap(({ policy, document }) => labelProblems(policy.name, documentProblems(document, kind)))
   return withValidity(decide(matches, () => `no statement allows ${request.action} on ${request.resource}`), invalid)
 }
 
@@ -229,9 +231,10 @@ const NON_ASCII = /[^\x20-\x7e]/
 /**
  * The reasons IAM would refuse to store this document, empty when it would
  * accept it. `kind` says where it would be stored: an identity policy must name
- * resources; a trust policy must name principals.
+ * resources and no principal; a resource-based policy names both; a trust
+ * policy must name principals.
  */
-export function documentProblems(document: unknown, kind: 'identity' | 'trust'): string[] {
+export function documentProblems(document: unknown, kind: 'identity' | 'resource' | 'trust'): string[] {
   if (!isRecord(document)) return ['the document is not a JSON object']
   const problems: string[] = []
   const version = document['Version']
@@ -248,14 +251,18 @@ export function documentProblems(document: unknown, kind: 'identity' | 'trust'):
   return problems
 }
 
-function statementProblems(statement: unknown, kind: 'identity' | 'trust'): string[] {
+function statementProblems(statement: unknown, kind: 'identity' | 'resource' | 'trust'): string[] {
   if (!isRecord(statement)) return ['is not an object']
   const problems: string[] = []
   const effect = statement['Effect']
   if (effect !== 'Allow' && effect !== 'Deny') problems.push(`has Effect ${JSON.stringify(effect)}, not "Allow" or "Deny"`)
   problems.push(...pairProblems(statement, 'Action', 'NotAction', actionProblem))
-  if (kind === 'identity') problems.push(...pairProblems(statement, 'Resource', 'NotResource', resourceProblem))
+  if (kind !== 'trust') problems.push(...pairProblems(statement, 'Resource', 'NotResource', resourceProblem))
   if (kind === 'trust') problems.push(...pairProblems(statement, 'Principal', 'NotPrincipal', undefined))
+  // reference_policies_elements_principal: "You cannot use the Principal element in an identity-based policy".
+  if (kind === 'identity') {
+    for (const name of ['Principal', 'NotPrincipal']) if (statement[name] !== undefined) problems.push(`has a ${name}, which an identity policy may not have`)
+  }
   for (const name of ['Principal', 'NotPrincipal']) {
     if (statement[name] !== undefined && principalEntries(statement[name]) === null) {
       problems.push(`has a ${name} that is neither "*" nor an object of AWS, Service, Federated or CanonicalUser names`)
@@ -729,11 +736,12 @@ function sessionRole(id: string): [string, string, string] | null {
 }
 
 /** A role ARN names its sessions too; the session ARN drops the role's path. */
-function roleCoversSession(roleArn: string, sessionArn: string): boolean {
+function roleCoversSession(roleArn: string, sessionArn: string, reading: Reading): boolean {
   const role = ROLE_ARN.exec(roleArn)
   const session = sessionRole(sessionArn)
   if (!role || !session) return false
-  return role[1] === session[0] && role[2] === session[1] && role[3] === session[2]
+  const sameRole = reading === 'broad' ? asciiLower(role[3] ?? '') === asciiLower(session[2]) : role[3] === session[2]
+  return role[1] === session[0] && role[2] === session[1] && sameRole
 }
 
 /** Under the broad reading a listed name is a glob (case-blind unless `exactCase`); under the narrow one, exact text. */
@@ -755,7 +763,7 @@ function sameIdentity(type: Principal['type'], listed: string, requested: string
     case 'AWS': {
       const listedAccount = accountNamed(listed)
       if (listedAccount !== null) return listedAccount === accountNamed(requested)
-      return sameName(listed, requested, reading) || roleCoversSession(listed, requested)
+      return sameName(listed, requested, reading) || roleCoversSession(listed, requested, reading)
     }
     default:
       return sameName(listed, requested, reading)
@@ -829,7 +837,7 @@ function exemptionChain(principal: Principal, reading: Reading): ((listed: strin
       : sameIdentity(principal.type, listed, principal.id, reading)
   if (principal.type !== 'AWS') return [self]
   const chain = [self]
-  if (sessionRole(principal.id)) chain.push((listed) => roleCoversSession(listed, principal.id))
+  if (sessionRole(principal.id)) chain.push((listed) => roleCoversSession(listed, principal.id, reading))
   const account = accountOf(principal.id)
   if (account !== null && accountNamed(principal.id) === null) chain.push((listed) => accountNamed(listed) === account)
   return chain

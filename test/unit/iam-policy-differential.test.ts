@@ -20,7 +20,8 @@ import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../
 import type { PolicyDocument } from '../../src/state/types.js'
 import { evaluateUnder, verdict, type Outcome, type Reading, type Requester, type Verdict } from './iam-reference-oracle.js'
 
-const SEED = 20261129
+// Fixed so that a run is repeatable; set IAM_DIFFERENTIAL_SEED to explore other corners of the grammar.
+const SEED = Number(process.env['IAM_DIFFERENTIAL_SEED'] ?? 20261129)
 const ACCOUNT = '999988887777'
 const OTHER = '111122223333'
 const CARGO_ROLE = `arn:aws:iam::${ACCOUNT}:role/cargo-redshift-access`
@@ -341,9 +342,9 @@ function reference(c: Case): Verdict {
 // ---------------------------------------------------------------------------
 
 const CASES: Case[] = [
-  ...fc.sample(identityCase, { seed: SEED, numRuns: 2500 }),
-  ...fc.sample(boundaryCase, { seed: SEED + 1, numRuns: 700 }),
-  ...fc.sample(trustCase, { seed: SEED + 2, numRuns: 1500 })
+  ...fc.sample(identityCase, { seed: SEED, numRuns: 3000 }),
+  ...fc.sample(boundaryCase, { seed: SEED + 1, numRuns: 1000 }),
+  ...fc.sample(trustCase, { seed: SEED + 2, numRuns: 2000 })
 ]
 
 interface Judged {
@@ -359,7 +360,7 @@ const show = (j: Judged): string =>
 
 describe('IAM evaluator against the documented rules (differential, seeded)', () => {
   it('judges thousands of generated cases', () => {
-    expect(judged.length).toBeGreaterThanOrEqual(4000)
+    expect(judged.length).toBeGreaterThanOrEqual(6000)
   })
 
   it('never allows what some reading of the docs does not allow (no false pass)', () => {

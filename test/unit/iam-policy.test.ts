@@ -232,6 +232,18 @@ const semantics: Row[] = [
   trust('partial wildcard in an AWS principal', policy('T', trustAllow({ AWS: `arn:aws:iam::${ACCOUNT}:role/*` })), 'implicit-deny', { type: 'AWS', id: `arn:aws:iam::${ACCOUNT}:role/ci` }),
   trust('Deny {"Service": "*"} still denies', policy('T', trustAllow('*'), { Effect: 'Deny', Principal: { Service: '*' }, Action: 'sts:AssumeRole' }), 'explicit-deny'),
   trust('Deny NotPrincipal exempting the service in another case does not exempt', policy('T', trustAllow('*'), { Effect: 'Deny', NotPrincipal: { Service: 'Redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'explicit-deny'),
+  trust(
+    'Deny on the role in another case reaches its sessions',
+    policy('T', trustAllow({ AWS: ACCOUNT }), { Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/CI` }, Action: 'sts:AssumeRole' }),
+    'explicit-deny',
+    { type: 'AWS', id: `arn:aws:sts::${ACCOUNT}:assumed-role/ci/run-42` }
+  ),
+  trust(
+    'Allow on the role in another case does not admit its sessions',
+    policy('T', trustAllow({ AWS: `arn:aws:iam::${ACCOUNT}:role/CI` })),
+    'implicit-deny',
+    { type: 'AWS', id: `arn:aws:sts::${ACCOUNT}:assumed-role/ci/run-42` }
+  ),
   trust('unknown principal type is not valid', policy('T', trustAllow({ Services: 'redshift.amazonaws.com' } as unknown as PrincipalElement)), 'implicit-deny'),
   trust('trust action *:AssumeRole is not valid', policy('T', trustAllow({ Service: 'redshift.amazonaws.com' }, { Action: '*:AssumeRole' })), 'implicit-deny'),
   trust('wrong service', policy('T', trustAllow({ Service: 'lambda.amazonaws.com' })), 'implicit-deny'),
@@ -409,6 +421,14 @@ describe('documents IAM refuses to store', () => {
     expect(result.invalid?.join('; ')).toMatch(problem)
     expect(result.explanation).toMatch(/^not a valid IAM policy/)
     expect(result.explanation).toMatch(problem)
+  })
+
+  it('an identity policy with a Principal is not valid; a resource-based one may have one', () => {
+    const withPrincipal = doc({ ...allowAssume, Principal: { AWS: ACCOUNT } })
+    expect(documentProblems(withPrincipal, 'identity').join()).toMatch(/has a Principal, which an identity policy may not have/)
+    expect(documentProblems(withPrincipal, 'resource')).toEqual([])
+    expect(evaluatePolicies([{ name: 'P', document: withPrincipal }], ASSUME).decision).toBe('implicit-deny')
+    expect(evaluatePolicies([{ name: 'P', document: withPrincipal }], { ...ASSUME, principal: { type: 'AWS', id: ACCOUNT } }).decision).toBe('allow')
   })
 
   it('a valid document has no problems', () => {

@@ -439,12 +439,8 @@ export function verdict(under: (reading: Reading) => { outcome: Outcome; sides: 
   }
   const sideCount = results[0]?.sides.length ?? 0
   const allowedAt = outcomes.map((o) => o === 'allow')
-  const unsettledBy = READING_FLAGS.filter((flag) =>
-    readings.some((reading, index) => {
-      const flipped = readings.findIndex((other) => READING_FLAGS.every((f) => (f === flag ? other[f] !== reading[f] : other[f] === reading[f])))
-      return allowedAt[index] !== allowedAt[flipped]
-    })
-  )
+  // allReadings() numbers reading i by its flags as bits, so flipping flag b is i ^ (1 << b).
+  const unsettledBy = READING_FLAGS.filter((_, bit) => readings.some((_, index) => allowedAt[index] !== allowedAt[index ^ (1 << bit)]))
   const certainlyAllowed = allowedAt.every(Boolean)
   return {
     certainlyAllowed,
