@@ -258,7 +258,11 @@ function statementProblems(statement: unknown, kind: 'identity' | 'resource' | '
   if (effect !== 'Allow' && effect !== 'Deny') problems.push(`has Effect ${JSON.stringify(effect)}, not "Allow" or "Deny"`)
   problems.push(...pairProblems(statement, 'Action', 'NotAction', actionProblem))
   if (kind !== 'trust') problems.push(...pairProblems(statement, 'Resource', 'NotResource', resourceProblem))
-  if (kind === 'trust') problems.push(...pairProblems(statement, 'Principal', 'NotPrincipal', undefined))
+  if (kind === 'trust') {
+    problems.push(...pairProblems(statement, 'Principal', 'NotPrincipal', undefined))
+    // The resource of a trust policy is the role itself; IAM refuses the element there.
+    for (const name of ['Resource', 'NotResource']) if (statement[name] !== undefined) problems.push(`has a ${name}, which a trust policy may not have`)
+  }
   // reference_policies_elements_principal: "You cannot use the Principal element in an identity-based policy".
   if (kind === 'identity') {
     for (const name of ['Principal', 'NotPrincipal']) if (statement[name] !== undefined) problems.push(`has a ${name}, which an identity policy may not have`)

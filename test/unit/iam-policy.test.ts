@@ -411,6 +411,7 @@ describe('documents IAM refuses to store', () => {
     ['service wildcard', doc({ ...allowAssume, Action: '*:AssumeRole' }), 'identity', /service prefix "\*"/],
     ['non-ASCII action', doc({ ...allowAssume, Action: 'ſts:AssumeRole' }), 'identity', /outside printable ASCII/],
     ['no Principal in a trust policy', doc({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust', /neither Principal nor NotPrincipal/],
+    ['Resource in a trust policy', doc(trustAllow({ Service: 'redshift.amazonaws.com' }, { Resource: '*' })), 'trust', /has a Resource, which a trust policy may not have/],
     ['non-ARN resource', doc({ ...allowAssume, Resource: 'cargo-redshift' }), 'identity', /neither "\*" nor an ARN/]
   ]
   it.each(cases)('%s is named in the verdict', (_, document, kind, problem) => {
