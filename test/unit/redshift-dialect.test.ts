@@ -32,6 +32,26 @@ describe('leader-node-only functions and catalogue (c_SQL_functions_leader_node_
   })
 })
 
+describe('PostgreSQL functions Redshift does not support (c_unsupported-postgresql-functions)', () => {
+  it.each([
+    `SELECT string_agg(role_name, ',') FROM svv_roles`,
+    `SELECT n FROM my_table, generate_series(1, 3) n`,
+    `SELECT 1 FROM svv_user_grants WHERE user_id = ANY (ARRAY[1, 2])`,
+    `SELECT 1 FROM my_table WHERE a IS DISTINCT FROM b`,
+    `SELECT pg_get_userbyid(1) FROM svv_roles`
+  ])('refuses on the compute nodes: %s', async (sql) => {
+    expect(await refusal(sql)).toEqual({ message: LEADER_NODE_ERROR, docs: 'c_unsupported-postgresql-functions' })
+  })
+
+  it.each([
+    `SELECT u.usename FROM pg_user u JOIN pg_group g ON u.usesysid = ANY (g.grolist)`,
+    `SELECT (t).f FROM my_table t`,
+    `SELECT UPPER(privilege_type), CAST(identity_name AS VARCHAR(128)) FROM svv_schema_privileges WHERE namespace_name IN ('a')`
+  ])('accepts %s', async (sql) => {
+    expect(await refusal(sql)).toBeUndefined()
+  })
+})
+
 describe('Redshift-only statements', () => {
   it('reads GRANT ROLE, system privileges and scoped permissions', async () => {
     expect(await prepareStatement(`GRANT ROLE a, "B" TO u, ROLE r WITH ADMIN OPTION`)).toEqual({

@@ -38,6 +38,30 @@ const LEADER_NODE_FUNCTIONS = new Set([
 ])
 const LEADER_NODE_VALUE_FUNCTIONS = new Set(['SVFOP_CURRENT_SCHEMA', 'SVFOP_CURRENT_TIME', 'SVFOP_CURRENT_TIME_N', 'SVFOP_CURRENT_TIMESTAMP', 'SVFOP_CURRENT_TIMESTAMP_N', 'SVFOP_LOCALTIME', 'SVFOP_LOCALTIME_N'])
 
+/**
+ * c_unsupported-postgresql-functions: PostgreSQL functions Redshift does not support. "Some unsupported
+ * functions will not return an error when run on the leader node", so they are refused only where a
+ * statement runs on the compute nodes (it names a system view or a user table); the reading that
+ * refuses there can never let a statement through that Redshift would fail.
+ */
+const UNSUPPORTED_FUNCTIONS = new Set([
+  // aggregate functions
+  'string_agg', 'array_agg', 'every', 'xmlagg', 'xml_agg', 'corr', 'covar_pop', 'covar_samp', 'regr_avgx', 'regr_avgy',
+  'regr_count', 'regr_intercept', 'regr_r2', 'regr_slope', 'regr_sxx', 'regr_sxy', 'regr_syy',
+  // array functions (and operators, see usageOf)
+  'array_append', 'array_cat', 'array_dims', 'array_fill', 'array_length', 'array_lower', 'array_ndims', 'array_position',
+  'array_positions', 'array_prepend', 'array_remove', 'array_replace', 'array_to_string', 'array_upper', 'cardinality',
+  'string_to_array', 'unnest',
+  // date/time, math, set-returning and string functions the page names
+  'clock_timestamp', 'justify_days', 'justify_hours', 'justify_interval', 'pg_sleep', 'transaction_timestamp', 'div', 'setseed',
+  'width_bucket', 'generate_series', 'generate_subscripts', 'bit_length', 'overlay', 'convert', 'convert_from', 'convert_to',
+  'encode', 'format',
+  // access privilege inquiry functions beyond the three leader-node ones, comment information functions
+  'has_any_column_privilege', 'has_column_privilege', 'has_foreign_data_wrapper_privilege', 'has_function_privilege',
+  'has_language_privilege', 'has_sequence_privilege', 'has_server_privilege', 'has_tablespace_privilege', 'has_type_privilege',
+  'pg_has_role', 'obj_description', 'col_description', 'shobj_description'
+])
+
 /** Relations that send a query to the compute nodes (c_SQL_functions_leader_node_only). */
 const COMPUTE_SYSTEM_PREFIXES = ['svv_', 'svl_', 'stl_', 'stv_', 'sys_']
 
@@ -418,6 +442,8 @@ function checkCreateUser(create: Json, passwordDisabled: boolean): void {
 // ---- Queries -------------------------------------------------------------------------------
 
 interface Usage {
+  /** c_unsupported-postgresql-functions: functions and operators that fail on the compute nodes. */
+  unsupported: Set<string>
   leaderFunctions: Set<string>
   leaderRelations: Set<string>
   computeRelations: Set<string>
@@ -425,7 +451,7 @@ interface Usage {
 
 /** Every function call and relation a statement names, classified as Redshift runs them. */
 export function usageOf(ast: unknown): Usage {
-  const usage: Usage = { leaderFunctions: new Set(), leaderRelations: new Set(), computeRelations: new Set() }
+  const usage: Usage = { unsupported: new Set(), leaderFunctions: new Set(), leaderRelations: new Set(), computeRelations: new Set() }
   const ctes = new Set<string>()
   const collectCtes = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(collectCtes)
@@ -443,7 +469,15 @@ export function usageOf(ast: unknown): Usage {
       if (k === 'FuncCall') {
         const names = ((v as Json)['funcname'] as Json[]).map((n) => String((n['String'] as Json)['sval']).toLowerCase())
         const name = names[names.length - 1]!
-        if (LEADER_NODE_FUNCTIONS.has(name) && (names.length === 1 || names[0] === 'pg_catalog')) usage.leaderFunctions.add(name)
+        const builtin = names.length === 1 || names[0] === 'pg_catalog'
+        if (LEADER_NODE_FUNCTIONS.has(name) && builtin) usage.leaderFunctions.add(name)
+        if ((UNSUPPORTED_FUNCTIONS.has(name) || name.startsWith('pg_')) && builtin) usage.unsupported.add(`${name}()`)
+      } else if (k === 'A_Expr') {
+        const kind = String((v as Json)['kind'])
+        if (kind === 'AEXPR_DISTINCT' || kind === 'AEXPR_NOT_DISTINCT') usage.unsupported.add('IS DISTINCT FROM')
+        if (kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL') usage.unsupported.add('array operator ANY/ALL')
+      } else if (k === 'A_ArrayExpr' || (k === 'A_Indirection' && ((v as Json)['indirection'] as Json[]).some((x) => 'A_Indices' in x))) {
+        usage.unsupported.add('array')
       } else if (k === 'SQLValueFunction') {
         const op = String((v as Json)['op'])
         if (LEADER_NODE_VALUE_FUNCTIONS.has(op)) usage.leaderFunctions.add(op.replace(/^SVFOP_/, '').replace(/_N$/, '').toLowerCase())
@@ -475,6 +509,9 @@ export function checkQuery(ast: Json): void {
   const usage = usageOf(ast)
   if ((usage.leaderFunctions.size > 0 || usage.leaderRelations.size > 0) && usage.computeRelations.size > 0) {
     throw new RedshiftRefusal(LEADER_NODE_ERROR, 'c_SQL_functions_leader_node_only')
+  }
+  if (usage.unsupported.size > 0 && usage.computeRelations.size > 0) {
+    throw new RedshiftRefusal(LEADER_NODE_ERROR, 'c_unsupported-postgresql-functions')
   }
   checkSetOperations(ast)
 }
