@@ -13,7 +13,7 @@ const DRIFT_EVENTS = ['schedule', 'workflow_dispatch']
  * The sticky PR comment and the drift issue. A failure here is reported as a
  * warning: it must not hide or change the audit's verdict.
  */
-export async function publishToGitHub(report: AuditReport, params: Parameters): Promise<void> {
+export async function publishToGitHub(report: AuditReport, params: Parameters, body: string = renderMarkdown(report)): Promise<void> {
   const event = github.context.eventName
   const wantsComment = params.commentOnPr && PR_EVENTS.includes(event)
   const wantsIssue = params.driftIssue && DRIFT_EVENTS.includes(event)
@@ -30,7 +30,7 @@ export async function publishToGitHub(report: AuditReport, params: Parameters): 
   if (wantsComment) {
     try {
       const number = github.context.issue.number
-      const result = await upsertPrComment(octokit, { owner, repo, issueNumber: number }, renderPrComment(report, renderMarkdown(report)))
+      const result = await upsertPrComment(octokit, { owner, repo, issueNumber: number }, renderPrComment(report, body))
       core.info(`PR comment ${result.action}: ${result.url ?? ''}`)
     } catch (err) {
       core.warning(`could not write the PR comment (needs pull-requests: write): ${(err as Error).message}`)
@@ -41,7 +41,7 @@ export async function publishToGitHub(report: AuditReport, params: Parameters): 
       const action = await syncDriftIssue(octokit, { owner, repo }, report, {
         title: params.driftIssueTitle,
         labels: params.driftIssueLabels,
-        body: renderMarkdown(report)
+        body
       })
       core.info(`drift issue: ${action}`)
       core.setOutput('drift-issue', action)

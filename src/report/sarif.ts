@@ -237,6 +237,7 @@ function compareFindings(a: Finding, b: Finding): number {
 
 /** The analysis category: one per account and region, so uploads for different accounts don't replace each other. */
 export function automationId(report: AuditReport): string {
+  if (report.fleet) return `cargo-redshift-guard/${report.fleet.target}/`
   const account = report.target.accountId ?? report.source.accountId ?? 'unknown'
   const region = report.target.region ?? report.source.region ?? 'unknown'
   return `cargo-redshift-guard/${account}/${region}/`
