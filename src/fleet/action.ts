@@ -110,11 +110,18 @@ async function publishFleet(fleet: FleetReport, files: { reportPath: string; sar
   if (files.sarifFile) core.setOutput('sarif-file', files.sarifFile)
 }
 
-/** GitHub keeps 10 annotations per level per step: most urgent per target first, one note for the rest. */
+/**
+ * GitHub keeps 10 annotations per level per step: targets take turns (each one's most urgent
+ * first), so one badly drifted target cannot crowd the others out; a note counts the rest.
+ */
 function emitFleetAnnotations(fleet: FleetReport): void {
   const levels = { error: [] as string[][], warning: [] as string[][], notice: [] as string[][] }
-  for (const e of fleet.entries) {
-    for (const a of planAnnotations(e.report)) levels[a.level].push([`[${e.name}] ${a.properties.title ?? ''}`, a.message])
+  const perTarget = fleet.entries.map((e) => planAnnotations(e.report).map((a) => ({ level: a.level, title: `[${e.name}] ${a.properties.title ?? ''}`, message: a.message })))
+  for (let i = 0; perTarget.some((list) => i < list.length); i++) {
+    for (const list of perTarget) {
+      const a = list[i]
+      if (a) levels[a.level].push([a.title, a.message])
+    }
   }
   for (const level of ['error', 'warning', 'notice'] as const) {
     const all = levels[level]

@@ -178,3 +178,17 @@ describe('merge', () => {
     expect(twice).toEqual([expect.stringContaining("claims target 'a', as a1.json does")])
   })
 })
+
+describe('per-target GitHub markers', () => {
+  it("a fleet target's marker is its name: the same whether or not its account could be read", async () => {
+    const { targetMarker } = await import('../../src/report/github-comment.js')
+    const { automationId } = await import('../../src/report/sarif.js')
+    const base = { target: { kind: 'workgroup', name: 'cargo-wg', region: 'eu-west-1' }, fleet: { target: 'prod-eu' } }
+    const read = { ...base, source: { kind: 'aws', accountId: '111111111111' } } as never
+    const unread = { ...base, source: { kind: 'aws' } } as never
+    expect(targetMarker(read)).toBe('<!-- cargo-redshift-guard:target:fleet/prod-eu -->')
+    expect(targetMarker(unread)).toBe(targetMarker(read))
+    expect(targetMarker({ ...base, fleet: { target: 'staging-us' }, source: { kind: 'aws' } } as never)).not.toBe(targetMarker(read))
+    expect(automationId(read)).toBe('cargo-redshift-guard/prod-eu/')
+  })
+})
