@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { readLocatedDocument, type LocatedDocument } from './documents.js'
 import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { loadConfig, type Config } from './load.js'
+import { INPUTS } from './inputs.js'
 import { describe, type RawInputs } from './parameters.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
 
@@ -33,8 +34,7 @@ export const TARGET_EXCLUDED_INPUTS: readonly string[] = [
   'target',
   'max-targets-in-flight',
   'reports',
-  'github-token',
-  'db-user-password'
+  ...INPUTS.filter((i) => i.secret).map((i) => i.name)
 ]
 
 const TARGET_NAME = /^[A-Za-z0-9_.-]{1,64}$/
