@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { ACCOUNT_ID, CARGO_IPS, CARGO_ROLE_ARN, applyEnv, awsEnv, seedClients, seedCompliantProvisioned, startEmulators, type Emulators, type SeedCredentials } from './emulators.js'
@@ -240,4 +240,53 @@ describe('a fleet of three accounts', () => {
     expect(twice.code).toBe(2)
     expect(twice.stderr).toContain("claims target 'prod'")
   }, 120_000)
+
+  it("apply to one target changes that target's account, through its assumed role, and nowhere else", async () => {
+    const repairRole = `arn:aws:iam::${STAGING}:role/cargo-redshift-guard-repair`
+    await em.moto.enforceIam(false)
+    try {
+      const staging = await accountCredentials(STAGING, 'us-east-1')
+      const { iam } = seedClients({ ...em, region: 'us-east-1' }, staging)
+      const root = seedClients(em)
+      try {
+        await iam.send(new CreateRoleCommand({ RoleName: 'cargo-redshift-guard-repair', AssumeRolePolicyDocument: policy('audit-role-trust.json').replace('arn:aws:iam::JOB_ACCOUNT_ID:role/JOB_ROLE_NAME', `arn:aws:iam::${ACCOUNT_ID}:user/fleet-ci`) }))
+        await iam.send(new PutRolePolicyCommand({ RoleName: 'cargo-redshift-guard-repair', PolicyName: 'remediate', PolicyDocument: policy('remediate.json') }))
+        await root.iam.send(
+          new PutUserPolicyCommand({
+            UserName: 'fleet-ci',
+            PolicyName: 'fleet-repair',
+            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: repairRole }] })
+          })
+        )
+      } finally {
+        iam.destroy()
+        root.iam.destroy()
+      }
+    } finally {
+      await em.moto.enforceIam(true)
+    }
+    const repairTargets = join(work, 'repair.yml')
+    writeFileSync(repairTargets, readFileSync(targetsFile, 'utf8').replace(auditRole(STAGING), repairRole))
+    const run = await cli('apply', '--targets', repairTargets, '--target', 'staging', '--remediate', 'iam-role-trusts-lambda,network-cargo-ip-inbound', '--format', 'json')
+    expect(run.code, run.stderr).toBe(0)
+    const after = JSON.parse(run.stdout) as JsonReport
+    expect(after.fleet?.target).toBe('staging')
+    expect(after.source.accountId).toBe(STAGING)
+    expect(verdicts(after)).toMatchObject({ 'iam-role-trusts-lambda': 'pass', 'network-cargo-ip-inbound': 'pass' })
+    // The job's own account was not touched: it has no Cargo role at all.
+    await em.moto.enforceIam(false)
+    try {
+      const { iam } = seedClients(em)
+      try {
+        await expect(iam.send(new GetRoleCommand({ RoleName: 'cargo-redshift' }))).rejects.toMatchObject({ name: 'NoSuchEntityException' })
+      } finally {
+        iam.destroy()
+      }
+    } finally {
+      await em.moto.enforceIam(true)
+    }
+    // And the audit through the audit role now finds staging clean.
+    const again = await cli('audit', '--targets', targetsFile, '--target', 'staging', '--format', 'json')
+    expect(again.code).toBe(0)
+  }, 180_000)
 })
