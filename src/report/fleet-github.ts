@@ -2,15 +2,16 @@ import * as core from '@actions/core'
 import { writeTextFile } from '../outputs.js'
 import { planAnnotations } from './github-actions.js'
 import { renderFleetConsole, renderFleetJson, renderFleetJUnit, renderFleetMarkdown, renderFleetSarif, type FleetReport } from './fleet.js'
-import { renderMarkdown } from './markdown.js'
+import { escapeMarkdown, renderMarkdown } from './markdown.js'
 import type { AuditReport } from './types.js'
 
 /* Fleets (issue 13) on GitHub: the fleet's files, log, annotations, job summary and outputs. */
 
-/** A target's drift issue or PR comment: its name and the account read, then its report. */
+/** A drift issue or PR comment: for a fleet target, its name and the account read first, then the report. */
 export function targetBody(report: AuditReport): string {
+  if (!report.fleet) return renderMarkdown(report)
   const account = report.source.accountId ?? 'not read'
-  return `**Target:** \`${report.fleet?.target ?? '?'}\` · account read: ${account}\n\n${renderMarkdown(report)}`
+  return `**Target:** \`${escapeMarkdown(report.fleet.target)}\` · account read: ${account}\n\n${renderMarkdown(report)}`
 }
 
 /** The fleet's files, log, annotations (named by target), job summary and outputs. */

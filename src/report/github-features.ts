@@ -3,7 +3,7 @@ import * as github from '@actions/github'
 import type { Parameters } from '../config/parameters.js'
 import { syncDriftIssue } from './drift-issue.js'
 import { renderPrComment, upsertPrComment } from './github-comment.js'
-import { renderMarkdown } from './markdown.js'
+import { targetBody } from './fleet-github.js'
 import type { AuditReport } from './types.js'
 
 const PR_EVENTS = ['pull_request', 'pull_request_target']
@@ -13,7 +13,7 @@ const DRIFT_EVENTS = ['schedule', 'workflow_dispatch']
  * The sticky PR comment and the drift issue. A failure here is reported as a
  * warning: it must not hide or change the audit's verdict.
  */
-export async function publishToGitHub(report: AuditReport, params: Parameters, body: string = renderMarkdown(report)): Promise<void> {
+export async function publishToGitHub(report: AuditReport, params: Parameters, body: string = targetBody(report)): Promise<void> {
   const event = github.context.eventName
   const wantsComment = params.commentOnPr && PR_EVENTS.includes(event)
   const wantsIssue = params.driftIssue && DRIFT_EVENTS.includes(event)

@@ -192,3 +192,24 @@ describe('per-target GitHub markers', () => {
     expect(automationId(read)).toBe('cargo-redshift-guard/prod-eu/')
   })
 })
+
+describe('the fleet report', () => {
+  it('names the account each target read, and flags one that is not the assumed role’s', async () => {
+    const { buildFleetReport, renderFleetMarkdown, renderFleetConsole } = await import('../../src/report/fleet.js')
+    const { driftedReport, cleanReport } = await import('../fixtures/reports.js')
+    const ok = cleanReport({ fleet: { target: 'prod-eu', assumeRoleArn: 'arn:aws:iam::123456789012:role/audit' } })
+    const mixed = driftedReport({ fleet: { target: 'staging-us', assumeRoleArn: 'arn:aws:iam::222222222222:role/audit' } })
+    const fleet = buildFleetReport([
+      { name: 'prod-eu', report: ok, exitCode: 0 },
+      { name: 'staging-us', report: mixed, exitCode: 1 }
+    ])
+    // The drifted fixture also holds a rule that could not be checked.
+    expect(fleet.result).toBe('error')
+    expect(fleet.summary).toMatchObject({ targets: 2, clean: 1, error: 1 })
+    const markdown = renderFleetMarkdown(fleet)
+    expect(markdown).toContain('| `prod-eu` | 123456789012 |')
+    expect(markdown).toContain('⚠️ read account 123456789012, but the role assumed is in 222222222222')
+    expect(markdown).toMatch(/\*\*staging-us\*\*: .*❌ `/)
+    expect(renderFleetConsole(fleet, { color: false })).toContain('warning: read account 123456789012, but the role assumed is in 222222222222')
+  })
+})
