@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
 import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
 import { readLocatedDocument } from './documents.js'
-import { ConfigError, type ConfigProblem } from './errors.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
 import { resolveParameters, type Parameters, type RawInputs } from './parameters.js'
 import { loadRuleSet, unknownRuleIds } from './rule-set.js'
@@ -14,6 +14,8 @@ export interface Config {
   params: Parameters
   ruleSet: RuleSet
   waivers: Waiver[]
+  /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
+  places?: Record<string, ConfigLocation>
   /** Fleets (issue 13): the target of a targets file this config was made for. */
   fleetTarget?: { name: string }
 }
@@ -88,5 +90,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const waivers = params.waivers ? loadWaivers(params.waivers, ruleSet, cwd) : []
-  return { params, ruleSet, waivers }
+  const places = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
+  return { params, ruleSet, waivers, places }
 }

@@ -19,6 +19,7 @@ import { collectServerless, type RedshiftOutcome } from './redshift-serverless.j
 import { collectSql, type DataApiTarget } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
 import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
+import { subjectOf, type SubjectPart } from '../../state/subject.js'
 
 export type { CallStats } from './context.js'
 
@@ -112,6 +113,7 @@ export async function collectAwsState(
       region,
       ...(params.workgroup || params.clusterIdentifier ? { deployment: serverless ? 'serverless' : 'provisioned' } : {})
     },
+    subject: subjectOf(params, partsRead(needs)),
     iam: {},
     network: {},
     unavailable: []
@@ -141,6 +143,26 @@ export async function collectAwsState(
   }
   state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
   return { state, stats: stats.snapshot() }
+}
+
+/**
+ * Which named parts this collection reads, so that the state records what it was read for and
+ * nothing more: judged later with rules that need a part never read, the state shows no look-up
+ * of it and those rules are `error`, not a verdict on a fact never read.
+ */
+function partsRead(needs: Needs): (part: SubjectPart) => boolean {
+  const sql = (...keys: string[]) => keys.some((k) => needs(`/sql/${k}`))
+  const read: Record<SubjectPart, boolean> = {
+    target: needs('/redshift') || needs('/network') || needs('/sql'),
+    roleName: needs('/iam/role') || needs('/iam/crossAccountPolicy'),
+    policyName: needs('/iam/crossAccountPolicy'),
+    lambdaUser: needs('/iam/lambdaUser'),
+    database: sql('database', 'databasePrivileges', 'exfuncUsage'),
+    dbUser: sql('user', 'databasePrivileges', 'functionRole', 'exfuncUsage', 'sourceSchemas'),
+    functionRole: sql('functionRole'),
+    sourceSchemas: sql('sourceSchemas')
+  }
+  return (part) => read[part]
 }
 
 async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<void> {
