@@ -213,3 +213,35 @@ describe('the fleet report', () => {
     expect(renderFleetConsole(fleet, { color: false })).toContain('warning: read account 123456789012, but the role assumed is in 222222222222')
   })
 })
+
+describe('one job, many targets', () => {
+  it("a failure of one target's audit stays in its own findings (error, naming it); the others stand", async () => {
+    const { auditTargets } = await import('../../src/fleet/run.js')
+    const { readSnapshot } = await import('../../src/state/snapshot.js')
+    const file = loadTargetsFile(write('two.yml', VALID), dir)
+    const configs = targetConfigs({}, file, dir, {})
+    const compliant = readSnapshot(join(ROOT, 'examples/serverless-compliant.state.json'))
+    let inFlight = 0
+    let peak = 0
+    const runs = await auditTargets(configs, {
+      maxTargetsInFlight: 1,
+      collect: async (config) => {
+        peak = Math.max(peak, ++inFlight)
+        await new Promise((r) => setTimeout(r, 5))
+        inFlight--
+        if (config.fleetTarget?.name === 'staging-us') throw new Error('socket hang up')
+        return { state: { ...compliant, source: { ...compliant.source, region: 'eu-west-1' } } }
+      }
+    })
+    expect(peak).toBe(1)
+    expect(runs.map((r) => r.name)).toEqual(['prod-eu', 'staging-us'])
+    expect(runs[0]!.outcome.findings.some((f) => f.status === 'error')).toBe(false)
+    const staging = runs[1]!.outcome.findings
+    expect(staging.length).toBeGreaterThan(10)
+    for (const f of staging) {
+      expect(f.status, f.ruleId).toMatch(/^(error|skipped)$/)
+      if (f.status === 'error') expect(f.cause?.message).toContain("the audit of target 'staging-us' failed: socket hang up")
+    }
+    expect(runs[1]!.outcome.exitCode).toBe(1)
+  })
+})
