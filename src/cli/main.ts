@@ -104,7 +104,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   }
   // --- fleets (issue 13): `targets`, `merge` and --targets FILE live in src/fleet/cli.ts.
   let fleetConfig: Config | undefined
-  if (['targets', 'merge'].includes(positionals[0] ?? '') || typeof values['targets'] === 'string') {
+  if (['targets', 'merge'].includes(positionals[0] ?? '') || ['targets', 'target', 'max-targets-in-flight'].some((flag) => typeof values[flag] === 'string')) {
     const format = (values['format'] ?? 'console') as Format
     if (!FORMATS.includes(format)) {
       io.stderr.write(`error: --format '${String(format)}' is not one of ${FORMATS.join(', ')}\n`)
