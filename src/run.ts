@@ -5,6 +5,8 @@ import type { Needs } from './collect/types.js'
 import { deploymentOf, evaluate, readsOf, summarize } from './evaluate/engine.js'
 import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
+import { locateFindings } from './report/locations.js'
+import { adviseFixes } from './remediate/advice.js'
 import { pointersOverlap } from './state/pointer.js'
 import { readSnapshot } from './state/snapshot.js'
 import type { AccountState } from './state/types.js'
@@ -76,12 +78,14 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
             ...(endpoint?.address ? { host: endpoint.address } : {}),
             ...(endpoint?.port !== undefined ? { port: endpoint.port } : {}),
             database: params.database,
-            user: params.dbUser
+            user: params.dbUser,
+            ...(state.iam.role?.arn ? { roleArn: state.iam.role.arn } : {})
           }
         }
       : {}),
     summary,
-    result: summary.error > 0 ? 'error' : summary.fail > 0 ? 'drift' : 'clean',
+    // Drift wins: it is known and needs fixing; has-errors / error-count say what went unchecked.
+    result: summary.fail > 0 ? 'drift' : summary.error > 0 ? 'error' : 'clean',
     findings,
     rules: config.ruleSet.rules
   }
@@ -139,7 +143,14 @@ export async function audit(
   }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
-  const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  const env = options.env ?? process.env
+  const located = locateFindings(evaluated, config.ruleSet.rules, {
+    workspace: env['GITHUB_WORKSPACE'] || cwd,
+    cwd,
+    ...(config.inputLocations ? { inputLocations: config.inputLocations } : {})
+  })
+  const findings = adviseFixes({ findings: located, state, params, rules: config.ruleSet.rules })
   const report = buildReport(config, state, findings, now)
   return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
 import { readLocatedDocument } from './documents.js'
-import { ConfigError, type ConfigProblem } from './errors.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
 import { resolveParameters, type Parameters, type RawInputs } from './parameters.js'
 import { loadRuleSet, unknownRuleIds } from './rule-set.js'
@@ -13,6 +13,8 @@ export interface Config {
   params: Parameters
   ruleSet: RuleSet
   waivers: Waiver[]
+  /** Where each given input came from (a config file's line, a flag): findings point there. */
+  inputLocations?: Record<string, ConfigLocation>
 }
 
 const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
@@ -74,5 +76,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const waivers = params.waivers ? loadWaivers(params.waivers, ruleSet, cwd) : []
-  return { params, ruleSet, waivers }
+  const inputLocations = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
+  return { params, ruleSet, waivers, inputLocations }
 }

@@ -26,8 +26,8 @@ export interface Finding {
   howToCheck?: string
   /** For a `fail` judged on infrastructure-as-code: the change to make in the file. */
   iacFix?: string
-  /** For a `fail` on a live account: the exact changes the plan would make, as commands. */
-  commands?: string[]
+  /** For a `fail` on a live account: the exact changes the plan would make, each with its command. */
+  fixSteps?: { description: string; command: string }[]
   /** For `muted`: the waiver that applies. For an expired waiver, the finding keeps its status and says so. */
   waiver?: { reason: string; expires: string; expired: boolean }
   docs: string
