@@ -18,6 +18,12 @@ export interface CollectStats {
   byOperation: Record<string, number>
 }
 
+/** What an audit is doing, for a progress display. */
+export type ProgressEvent =
+  | { phase: 'collect'; source: string; target?: string }
+  | { phase: 'evaluate'; rules: number }
+  | { phase: 'done' }
+
 export type Collector = (config: Config, needs: Needs) => Promise<{ state: AccountState; stats?: CollectStats }>
 
 export interface AuditOutcome {
@@ -116,8 +122,9 @@ export function readsLiveWithIac(params: Parameters, env: NodeJS.ProcessEnv): bo
 
 export async function audit(
   config: Config,
-  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv } = {}
+  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv; onProgress?: (event: ProgressEvent) => void } = {}
 ): Promise<AuditOutcome> {
+  const progress = options.onProgress ?? (() => {})
   const now = options.now ?? new Date()
   const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
   const { params } = config
@@ -136,6 +143,12 @@ export async function audit(
   if (params.stateFile) {
     state = readSnapshot(params.stateFile, cwd)
   } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
+    const name = params.workgroup ?? params.clusterIdentifier
+    progress({
+      phase: 'collect',
+      source: 'the AWS account',
+      ...(name ? { target: `${params.workgroup ? 'workgroup' : 'cluster'} ${name}${params.region ? `, ${params.region}` : ''}` } : {})
+    })
     const collect = options.collect ?? collectLive
     const collected = await collect(config, needs)
     state = collected.state
@@ -143,6 +156,7 @@ export async function audit(
   }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
+  progress({ phase: 'evaluate', rules: config.ruleSet.rules.length })
   const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
   const env = options.env ?? process.env
   const located = locateFindings(evaluated, config.ruleSet.rules, {
@@ -152,5 +166,6 @@ export async function audit(
   })
   const findings = adviseFixes({ findings: located, state, params, rules: config.ruleSet.rules })
   const report = buildReport(config, state, findings, now)
+  progress({ phase: 'done' })
   return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
 }
