@@ -238,8 +238,8 @@ class Evaluator {
     }
     // The subject is missing (a failed prerequisite: no cluster, no role): the rule does not
     // apply yet, whatever else could not be read about it.
-    const absentSubject = this.blockingPrerequisite(rule, renderText(rule.resource, scope), ['fail', 'skipped', 'muted'])
-    if (absentSubject) return this.finding(rule, 'skipped', absentSubject, scope)
+    const absentSubject = this.blockingPrerequisite(rule, renderText(rule.resource, scope), subjectMissing)
+    if (absentSubject) return this.finding(rule, 'skipped', absentSubject, scope, { subjectMissing: true })
     const unreadable = this.unreadable(rule)
     if (unreadable) return this.unchecked(rule, unreadable, scope)
     const unknown = (this.input.state.unknown ?? []).filter((u) => this.dependsOn(rule, u.pointer))
@@ -260,15 +260,15 @@ class Evaluator {
    * A prerequisite that did not pass (with one of `statuses`, when given). A rule judged per
    * element (`each`) is held back only by the prerequisite's finding on the same resource.
    */
-  private blockingPrerequisite(rule: Rule, resource: string, statuses?: Status[]): string | undefined {
+  private blockingPrerequisite(rule: Rule, resource: string, only?: (f: Finding) => boolean): string | undefined {
     for (const id of rule.requires ?? []) {
       const findings = this.byId.get(id) ?? []
       const relevant = findings.length > 1 ? findings.filter((f) => f.resource === resource) : findings
-      const blocking = relevant.find((f) => f.status !== 'pass' && (!statuses || statuses.includes(f.status)))
+      const blocking = relevant.find((f) => f.status !== 'pass' && (!only || only(f)))
       if (blocking) {
         const why = blocking.status === 'error' ? 'could not be checked' : blocking.status === 'muted' ? 'is waived' : `did not pass (${blocking.status})`
         // The prerequisite's own words say what is missing ("Redshift cluster 'x' was not found").
-        const what = blocking.status === 'fail' ? `: ${blocking.message}` : ''
+        const what = blocking.status === 'fail' || blocking.subjectMissing ? `: ${blocking.message}` : ''
         return `prerequisite ${id} ${why}${what}`
       }
     }
@@ -387,6 +387,14 @@ class Evaluator {
 }
 
 export { describeCause }
+
+/**
+ * A prerequisite finding that says the subject itself is missing: it failed because nothing
+ * was found (no cluster, no role), or was skipped for that same reason further up the chain.
+ */
+function subjectMissing(f: Finding): boolean {
+  return (f.status === 'fail' && f.actual === 'absent') || (f.status === 'skipped' && f.subjectMissing === true)
+}
 
 /** The pointers a rule's verdict depends on: its `reads` (default: all of `given`) and the state values it names. */
 export function readsOf(rule: Rule): string[] {

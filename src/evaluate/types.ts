@@ -24,6 +24,8 @@ export interface Finding {
    * set). An `error` finding carries no drift fix: nothing is known about drift yet.
    */
   howToCheck?: string
+  /** For `skipped`: held back because a prerequisite's subject does not exist (no cluster, no role). */
+  subjectMissing?: boolean
   /** For a `fail` judged on infrastructure-as-code: the change to make in the file. */
   iacFix?: string
   /** For a `fail` on a live account: the exact changes the plan would make, each with its command. */

@@ -319,6 +319,19 @@ describe('8. a rule whose subject is missing is skipped, naming the prerequisite
   })
 })
 
+describe('8b. a prerequisite that drifted (its subject exists) does not hide an unreadable fact', () => {
+  it('stays error, naming the cause', async () => {
+    const state = example('serverless-compliant.state.json')
+    const key = state.iam.lambdaUser!.accessKeys[0]!
+    key.status = 'Inactive'
+    delete key.ageDays
+    state.unavailable.push({ pointer: '/iam/lambdaUser/accessKeys/0/ageDays', cause: { service: 'iam', operation: 'GetAccessKeyLastUsed', message: 'hidden' } })
+    const { findings } = await judge(state)
+    expect(one(findings, 'iam-lambda-user-key').status).toBe('fail')
+    expect(one(findings, 'iam-lambda-user-key-age').status).toBe('error')
+  })
+})
+
 describe('9. job summary, PR comment, drift issue', () => {
   const mixed = async () => {
     const state = example('serverless-drifted.state.json')
