@@ -32,24 +32,34 @@ export function adviseFixes(input: AdviceInput): Finding[] {
     })
   }
   // Every rule and every opt-in as if allowed: the report shows the fix, apply still asks.
-  let fixes: ReturnType<typeof planWithFixes>['fixes']
+  let planned: ReturnType<typeof planWithFixes>
   try {
-    fixes = planWithFixes({
+    planned = planWithFixes({
     state: input.state,
     findings: input.findings,
     params: { ...input.params, remediate: ['all'], allowPublicAccess: true, dbUserPassword: input.params.dbUserPassword ?? 'given-at-apply-time' },
     ...(input.rules ? { rules: input.rules } : {})
-    }).fixes
+    })
   } catch {
     // Advice is extra: a state too thin to plan from leaves the rules' own fix texts.
     return input.findings
   }
+  const { fixes, plan } = planned
   return input.findings.map((f) => {
+    if (f.status !== 'fail') return f
     const steps = fixes.get(f)
-    if (!steps || steps.length === 0 || f.status !== 'fail') return f
-    return { ...f, fixSteps: steps.map((s) => ({ description: s.description, command: s.cli })) }
+    if (steps && steps.length > 0) return { ...f, fixSteps: steps.map((s) => ({ description: s.description, command: s.cli })) }
+    // No step, for a reason the situation gives (the role is associated but still pending, the
+    // policy has five versions): that reason is the fix, not the rule's generic text.
+    const situational = plan.manual.find((m) => m.ruleId === f.ruleId && m.resource === f.resource && !GENERIC_REASON.test(m.reason))
+    if (!situational) return f
+    const reason = `${situational.reason[0]!.toUpperCase()}${situational.reason.slice(1)}.`
+    return { ...f, remediation: { ...f.remediation, manual: reason } }
   })
 }
+
+/** Reasons the planner gives for any rule it has no step for: the rule's own text says more. */
+const GENERIC_REASON = /^(no safe automatic fix exists|not in the remediate input|no automatic fix is known|could not be checked|the .* was not read)/
 
 function quoteList(values: string[]): string {
   return values.map((v) => `"${v}"`).join(', ')

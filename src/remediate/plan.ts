@@ -166,7 +166,7 @@ class Planner {
     for (const f of this.input.findings) {
       if (this.claimed.has(f)) continue
       if (f.status === 'error') {
-        this.addManual(f, `could not be checked, so no fix is planned: ${f.message}`)
+        this.addManual(f, `could not be checked, so no fix is planned: ${f.message}`, f.howToCheck)
         continue
       }
       if (!this.isOpen(f)) continue

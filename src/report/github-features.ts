@@ -44,7 +44,8 @@ export async function publishToGitHub(report: AuditReport, params: Parameters): 
     const action = await syncDriftIssue(octokit, { owner, repo }, report, {
       title: params.driftIssueTitle,
       labels: params.driftIssueLabels,
-      body: markdown
+      body: markdown,
+      ...(runUrl ? { runUrl } : {})
     })
     core.info(`drift issue: ${action}`)
     return action

@@ -50,6 +50,11 @@ export function fence(text: string, language = ''): string {
   return `${ticks}${language}\n${text}\n${ticks}`
 }
 
+/** A link target that cannot break out of `[text](…)`. */
+export function linkTarget(url: string): string {
+  return url.replace(/[\s()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
 }
@@ -100,7 +105,7 @@ function driftDetails(f: Finding): string {
   if (f.waiver?.expired) body.push(`**Waiver expired** on ${escapeMarkdown(f.waiver.expires)}: ${escapeMarkdown(f.waiver.reason)}`)
   if (f.source) body.push(`**Where:** ${escapeMarkdown(`${f.source.file}:${f.source.line}`)}`)
   if (f.guide) body.push(`Cargo's setup guide: ${escapeMarkdown(f.guide)}`)
-  body.push(`Docs: ${f.docs}`)
+  body.push(`[Docs](${linkTarget(f.docs)})`)
   return body.join('\n\n')
 }
 
@@ -108,7 +113,7 @@ function driftSection(drifted: Finding[]): string[] {
   const lines = [`### Drift (${drifted.length})`, '', '| | Rule | Severity | Resource | What is wrong |', '| --- | --- | --- | --- | --- |']
   for (const f of drifted) {
     lines.push(
-      `| ${DRIFT_ICON[f.severity]} | [${escapeMarkdown(f.ruleId)}](${f.docs}) | ${f.severity} | ${escapeMarkdown(f.resource)} | ${escapeMarkdown(f.message)} |`
+      `| ${DRIFT_ICON[f.severity]} | [${escapeMarkdown(f.ruleId)}](${linkTarget(f.docs)}) | ${f.severity} | ${escapeMarkdown(f.resource)} | ${escapeMarkdown(f.message)} |`
     )
   }
   lines.push('')
@@ -156,7 +161,7 @@ function foldedTable(summary: string, findings: Finding[]): string[] {
   if (findings.length === 0) return []
   const lines = [`<details><summary>${summary}</summary>`, '', '| | Rule | Resource | Result |', '| --- | --- | --- | --- |']
   for (const f of findings) {
-    lines.push(`| ${ICON[f.status]} | [${escapeMarkdown(f.ruleId)}](${f.docs}) | ${escapeMarkdown(f.resource)} | ${escapeMarkdown(f.message)} |`)
+    lines.push(`| ${ICON[f.status]} | [${escapeMarkdown(f.ruleId)}](${linkTarget(f.docs)}) | ${escapeMarkdown(f.resource)} | ${escapeMarkdown(f.message)} |`)
   }
   lines.push('', '</details>', '')
   return lines
@@ -187,7 +192,7 @@ function connectionSection(report: AuditReport): string[] {
  */
 export function renderMarkdown(report: AuditReport, options: MarkdownOptions = {}): string {
   const lines: string[] = ['## Cargo on Redshift: setup audit', '', statusLine(report), '']
-  if (options.runUrl) lines.push(`[Workflow run](${options.runUrl})`, '')
+  if (options.runUrl) lines.push(`[Workflow run](${linkTarget(options.runUrl)})`, '')
   const findings = [...report.findings].sort(byUrgency)
   const drifted = findings.filter((f) => f.status === 'fail')
   const unchecked = findings.filter((f) => f.status === 'error')

@@ -10,7 +10,7 @@ import type { Finding } from '../../src/evaluate/types.js'
 import { renderConsole } from '../../src/report/console.js'
 import { auditOutputs, planAnnotations } from '../../src/report/github-actions.js'
 import { locateFindings } from '../../src/report/locations.js'
-import { escapeMarkdown, renderMarkdown, workflowRunUrl } from '../../src/report/markdown.js'
+import { escapeMarkdown, linkTarget, renderMarkdown, workflowRunUrl } from '../../src/report/markdown.js'
 import { renderSarif } from '../../src/report/sarif.js'
 import { audit, type ProgressEvent } from '../../src/run.js'
 import type { AccountState } from '../../src/state/types.js'
@@ -243,6 +243,16 @@ describe('5. fix texts right for the situation', () => {
     expect(md).not.toContain('create-user')
   })
 
+  it('a role associated but still pending says to wait, not to associate it', async () => {
+    const state = example('serverless-compliant.state.json')
+    state.redshift!.iamRoles = [{ arn: 'arn:aws:iam::123456789012:role/cargo-redshift', applyStatus: 'adding' }]
+    const f = one((await judge(state)).findings, 'redshift-role-associated')
+    expect(f.message).toContain("is associated but not yet in effect (applyStatus 'adding')")
+    expect(f.fixSteps).toBeUndefined()
+    expect(f.remediation.manual).toContain('wait until it is in-sync')
+    expect(f.remediation.manual).not.toContain('Associate role')
+  })
+
   it('never shows raw JSON-Schema wording', async () => {
     const state = example('serverless-compliant.state.json')
     state.redshift!.publiclyAccessible = false
@@ -270,6 +280,7 @@ describe('6. failed source-schema reads name the configured schemas', () => {
     expect(md).not.toContain('*.*')
     expect(md).not.toMatch(/ON SCHEMA \*/)
     expect(escapeMarkdown('sql:schema/*.* <b>|x`_')).toBe('sql:schema/\\*.\\* &lt;b&gt;\\|x\\`\\_')
+    expect(linkTarget('https://example.com/a (b)')).toBe('https://example.com/a%20%28b%29')
   })
 
   it('a drifted schema is fixed with its own name', async () => {
