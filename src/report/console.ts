@@ -29,14 +29,14 @@ export function renderConsole(report: AuditReport, options: { color: boolean; ve
     out.push(...driftDetails(f).map((l) => `      ${paint('gray', l)}`))
   }
   const unchecked = findings.filter((x) => x.status === 'error')
-  if (unchecked.length > 0) out.push('', paint('bold', `Could not be checked (${unchecked.length}):`))
+  if (unchecked.length > 0) out.push(...(out.at(-1) === '' ? [] : ['']), paint('bold', `Could not be checked (${unchecked.length}):`))
   for (const group of groupByCause(unchecked)) {
     out.push(`${paint('magenta', 'UNCHECKED')} ${group.headline}`)
     out.push(`      rules: ${group.findings.map((f) => `${f.ruleId} (${f.resource})`).join(', ')}`)
     if (group.howToCheck) out.push(`      ${paint('gray', `to check: ${group.howToCheck}`)}`)
   }
   const rest = findings.filter((x) => x.status !== 'fail' && x.status !== 'error' && (options.verbose || x.status !== 'pass'))
-  if (rest.length > 0) out.push('')
+  if (rest.length > 0 && out.at(-1) !== '') out.push('')
   for (const f of rest) {
     const [label, style] = LABEL[f.status]
     out.push(`${paint(style, label.padEnd(7))} ${paint('bold', f.ruleId)} ${paint('gray', f.resource)}`)
