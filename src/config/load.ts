@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
+import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
 import { readLocatedDocument } from './documents.js'
 import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
@@ -70,6 +71,14 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
       message: `rule '${rule.id}': its schema does not compile: ${message}`
     }
   })
+  for (const rule of ruleSet.rules) {
+    for (const name of forbiddenPlaceholders(rule)) {
+      problems.push({
+        where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: rule.source?.pointer ?? `/rules/${rule.id}` },
+        message: `rule '${rule.id}': placeholder \${${name}} names nothing a rule may read; rules may use ${allowedPlaceholderNames().join(', ')}, state: pointers and item. fields`
+      })
+    }
+  }
   const unknown = unknownRuleIds(ruleSet, params.disableRules)
   if (unknown.length > 0) {
     problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })
