@@ -57,8 +57,8 @@ function judgeIamAllows(schema: { action: string; resource: string; via?: string
   const problems = decisionProblems(evaluation)
   if (problems.length === 0 || !schema.via) return problems
   // Say first whether the policy meant to grant it is attached: the fixes differ (attach vs edit).
-  const name = schema.via.slice(schema.via.lastIndexOf('/') + 1)
-  const attached = holder.policies.some((p) => p.arn === schema.via)
+  const name = schema.via
+  const attached = holder.policies.some((p) => p.name === name && p.kind !== 'inline')
   return [
     attached
       ? `policy '${name}' is attached but does not allow ${schema.action} on ${schema.resource} (${problems.join('; ')})`
@@ -123,7 +123,7 @@ export function createAjv(): AjvInstance {
         properties: {
           action: { type: 'string', minLength: 1 },
           resource: { type: ['string', 'null'] },
-          // The managed policy meant to grant it, named in the message (attached or not).
+          // The name of the managed policy meant to grant it, for the message (attached or not).
           via: { type: ['string', 'null'] }
         }
       },
