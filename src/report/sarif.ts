@@ -252,6 +252,8 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
   // A rule's docs and fix may name the deployment (${redshiftDocs}): take them as a finding rendered them.
   const rendered = new Map<string, Finding>()
   for (const f of report.findings) if (!rendered.has(f.ruleId) && f.status !== 'error') rendered.set(f.ruleId, f)
+  const anyFinding = new Map<string, Finding>()
+  for (const f of report.findings) if (!anyFinding.has(f.ruleId)) anyFinding.set(f.ruleId, f)
   const addRule = (descriptor: SarifReportingDescriptor) => {
     // GitHub rejects a run that declares the same rule id twice: first one wins.
     if (ruleIndex.has(descriptor.id)) return
@@ -260,7 +262,10 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
   }
   for (const rule of report.rules) {
     const f = rendered.get(rule.id)
-    addRule(ruleDescriptor(f ? { ...rule, docs: f.docs, remediation: f.remediation } : rule))
+    const docs = anyFinding.get(rule.id)?.docs ?? rule.docs
+    // Unrendered text (${…}) helps nobody: without a finding to take it from, the action id only.
+    const remediation = f ? f.remediation : rule.remediation.manual?.includes('${') ? (rule.remediation.action ? { action: rule.remediation.action } : {}) : rule.remediation
+    addRule(ruleDescriptor({ ...rule, docs, remediation }))
   }
 
   const reported = report.findings.filter((f) => f.status === 'fail' || f.status === 'error').sort(compareFindings)

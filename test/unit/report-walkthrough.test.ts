@@ -130,6 +130,9 @@ describe('1. where findings point', () => {
       expect(r.locations[0].logicalLocations[0].fullyQualifiedName).toBe(r.properties.resource)
     }
     expect(log.runs[0].automationDetails.id).toContain('workgroup-cargo-wg')
+    // Rule descriptions read as the findings do: no unrendered placeholder, no file inside the tool.
+    expect(JSON.stringify(log.runs[0].tool.driver.rules)).not.toContain('${')
+    expect(JSON.stringify(log)).not.toContain('policies/cargo-redshift.yaml')
   })
 })
 
