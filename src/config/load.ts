@@ -14,8 +14,8 @@ export interface Config {
   params: Parameters
   ruleSet: RuleSet
   waivers: Waiver[]
-  /** Where each given input came from (a config file's line, a flag): findings point there. */
-  inputLocations?: Record<string, ConfigLocation>
+  /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
+  places?: Record<string, ConfigLocation>
 }
 
 const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
@@ -85,6 +85,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const waivers = params.waivers ? loadWaivers(params.waivers, ruleSet, cwd) : []
-  const inputLocations = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
-  return { params, ruleSet, waivers, inputLocations }
+  const places = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
+  return { params, ruleSet, waivers, places }
 }

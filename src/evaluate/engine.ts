@@ -5,6 +5,7 @@ import type { Waiver } from '../config/waivers.js'
 import { pointerContains, pointersOverlap, resolvePointer } from '../state/pointer.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 import { emptyState } from '../state/empty.js'
+import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.js'
 import { describeCause, howToCheck } from './causes.js'
 import { createAjv, type AjvInstance } from './keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
@@ -152,10 +153,13 @@ class Evaluator {
   private readonly byId = new Map<string, Finding[]>()
   private readonly values: Record<string, unknown>
   private readonly deployment: 'serverless' | 'provisioned'
+  /** Parts of the state about another subject than the inputs name (or not shown to be theirs). */
+  private readonly unconfirmed: UnconfirmedSubject[]
 
   constructor(private readonly input: EvaluationInput) {
     this.values = { ...ruleParameters(input.params), ...derivedValues(input.state, input.params) }
     this.deployment = deploymentOf(input.state, input.params)
+    this.unconfirmed = unconfirmedSubjects(input.state, input.params)
   }
 
   run(): Finding[] {
@@ -237,6 +241,12 @@ class Evaluator {
     if (rule.onlyWithParameter && isMissing(this.values[rule.onlyWithParameter])) {
       return this.finding(rule, 'skipped', `not applicable: input '${inputNameOf(rule.onlyWithParameter)}' is empty`, scope)
     }
+    // --- subject check (src/state/subject.ts): a fact read for another name proves nothing about this one.
+    const foreign = this.unconfirmed.find((u) => u.pointers.some((p) => this.dependsOn(rule, p)))
+    if (foreign) {
+      return this.unchecked(rule, { service: 'state', operation: 'subject', code: 'SubjectNotHeld', message: foreign.message }, scope)
+    }
+    // --- end subject check
     // The subject is missing (a failed prerequisite: no cluster, no role): the rule does not
     // apply yet, whatever else could not be read about it.
     const absentSubject = this.blockingPrerequisite(rule, renderText(rule.resource, scope), subjectMissing)
