@@ -10,6 +10,7 @@ import { renderJUnit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { renderSarif } from '../report/sarif.js'
 import type { AuditReport } from '../report/types.js'
+import { terminalProgress } from './progress.js'
 import { audit } from '../run.js'
 import { VERSION } from '../version.js'
 
@@ -191,7 +192,9 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       }
       return out.exitCode
     }
-    const outcome = await audit(config)
+    // A terminal sees what the audit is doing while AWS answers (stderr: stdout is the report).
+    const progress = terminalProgress(io.stderr as NodeJS.WriteStream)
+    const outcome = await audit(config, progress.onProgress ? { onProgress: progress.onProgress } : {}).finally(() => progress.stop())
     emit(render(outcome.report, format, color, Boolean(values['verbose'])))
     writeAuditFiles(config, outcome, files)
     return outcome.exitCode

@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'
 import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, targetConfigs } from '../config/targets.js'
 import { writeTextFile } from '../outputs.js'
-import { publishFleet, targetBody } from '../report/fleet-github.js'
+import { publishFleet } from '../report/fleet-github.js'
 import { publishToGitHub } from '../report/github-features.js'
 import { renderJson } from '../report/json.js'
 import { writeSnapshot } from '../state/snapshot.js'
@@ -56,7 +56,9 @@ export async function runFleetAction(raw: RawInputs, cwd: string = process.cwd()
   const first = configs[0]!.params
   await publishFleet(fleet, { reportPath: first.reportPath, ...(first.sarifFile ? { sarifFile: first.sarifFile } : {}), ...(first.junitFile ? { junitFile: first.junitFile } : {}) }, cwd)
   // The drift issue and the PR comment stay per target: each has its own marker and title.
-  for (const run of runs) await publishToGitHub(run.outcome.report, run.config.params, targetBody(run.outcome.report))
+  const issues = []
+  for (const run of runs) issues.push(`${run.name}: ${await publishToGitHub(run.outcome.report, run.config.params)}`)
+  core.setOutput('drift-issue', issues.join(', '))
   const failing = runs.filter((r) => r.outcome.exitCode === 1).map((r) => r.name)
   if (failing.length > 0) core.setFailed(`target(s) ${failing.join(', ')} drifted or could not be checked (under each target's fail-on and fail-on-error)`)
   return 'done'

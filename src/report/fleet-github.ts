@@ -2,16 +2,16 @@ import * as core from '@actions/core'
 import { writeTextFile } from '../outputs.js'
 import { planAnnotations } from './github-actions.js'
 import { renderFleetConsole, renderFleetJson, renderFleetJUnit, renderFleetMarkdown, renderFleetSarif, type FleetReport } from './fleet.js'
-import { escapeMarkdown, renderMarkdown } from './markdown.js'
+import { escapeMarkdown } from './markdown.js'
 import type { AuditReport } from './types.js'
 
 /* Fleets (issue 13) on GitHub: the fleet's files, log, annotations, job summary and outputs. */
 
-/** A drift issue or PR comment: for a fleet target, its name and the account read first, then the report. */
-export function targetBody(report: AuditReport): string {
-  if (!report.fleet) return renderMarkdown(report)
+/** The first line of a fleet target's drift issue or PR comment: its name and the account read ('' for others). */
+export function fleetHeading(report: AuditReport): string {
+  if (!report.fleet) return ''
   const account = report.source.accountId ?? 'not read'
-  return `**Target:** \`${escapeMarkdown(report.fleet.target)}\` · account read: ${account}\n\n${renderMarkdown(report)}`
+  return `**Target:** \`${escapeMarkdown(report.fleet.target)}\` · account read: ${account}\n\n`
 }
 
 /** The fleet's files, log, annotations (named by target), job summary and outputs. */
@@ -28,6 +28,8 @@ export async function publishFleet(fleet: FleetReport, files: { reportPath: stri
     await core.summary.addRaw(bounded).write()
   }
   core.setOutput('status', fleet.result)
+  core.setOutput('has-drift', fleet.summary.fail > 0)
+  core.setOutput('has-errors', fleet.summary.errorRules > 0)
   core.setOutput('drift-count', fleet.summary.fail)
   core.setOutput('error-count', fleet.summary.errorRules)
   core.setOutput('pass-count', fleet.summary.pass)

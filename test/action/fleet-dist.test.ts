@@ -51,7 +51,7 @@ describe('the bundled action with a targets file', () => {
     expect(run.summary).toContain('| `prod-eu` | 123456789012 |')
     expect(run.summary).toContain('| `staging-eu` | 123456789012 |')
     expect(run.summary).toMatch(/staging-eu\*\*: .*iam-role-trusts-lambda/)
-    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '7', 'error-count': '0' })
+    expect(run.outputs).toMatchObject({ status: 'drift', 'has-drift': 'true', 'has-errors': 'false', 'drift-count': '7', 'error-count': '0' })
     const sarif = JSON.parse(readFileSync(join(out, 'fleet.sarif'), 'utf8'))
     expect(sarif.runs.map((r: { automationDetails: { id: string } }) => r.automationDetails.id)).toEqual(['cargo-redshift-guard/prod-eu/', 'cargo-redshift-guard/staging-eu/'])
     expect(run.commands.some((c) => c.command === 'error' && c.message.includes('staging-eu drifted'))).toBe(true)
