@@ -1,2 +1,0 @@
-import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
-import{a,b,c,d,e}from"./chunk-3ET5T3US.js";import"./chunk-SEDUNA72.js";import"./chunk-ZMGOMKOX.js";import"./chunk-LHNEDPY7.js";import"./chunk-XUQ36Z2K.js";import"./chunk-CE3E4QEN.js";import"./chunk-MOK57TAG.js";import"./chunk-G35BWJHM.js";import"./chunk-ZXNYF2BH.js";import"./chunk-5F2I473Y.js";import"./chunk-LJ4SVZ3J.js";import"./chunk-Y3OKWOWY.js";export{b as KNOWN_OPERATIONS,a as PlanError,d as applyPlan,e as describeEvent,c as validatePlan};
