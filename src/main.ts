@@ -82,11 +82,13 @@ async function runApplyMode(config: Config): Promise<void> {
   setAuditOutputs(report, config.params.reportPath)
   if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
   await publishToGitHub(report, config.params)
-  if (out.result.failed) core.error(out.result.failed.message, { title: 'cargo-redshift-guard: apply stopped' })
+  for (const f of out.result.failures) core.error(f.message, { title: 'cargo-redshift-guard: apply step failed' })
+  for (const h of out.result.held) core.warning(`${h.step.id} not run: ${h.reason}`, { title: 'cargo-redshift-guard: apply step not run' })
   if (out.exitCode !== 0) {
     core.setFailed(
       `after ${out.result.changes} change(s): ${report.summary.fail} rule(s) still drifted, ${report.summary.error} could not be checked` +
-        (out.result.failed ? `; ${out.result.failed.step.id} failed and ${out.result.notRun.length} change(s) did not run` : '')
+        (out.result.failures.length > 0 ? `; ${out.result.failures.map((f) => f.step.id).join(', ')} failed` : '') +
+        (out.result.held.length > 0 ? `; ${out.result.held.length} change(s) did not run` : '')
     )
   }
 }

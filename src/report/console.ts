@@ -34,8 +34,14 @@ export function renderConsole(report: AuditReport, options: { color: boolean; ve
 
 function details(f: Finding): string[] {
   const lines: string[] = []
-  if (f.status === 'pass') return lines
   if (f.expected) lines.push(`expected: ${f.expected}`)
+  // A passing rule (shown with --verbose) says what was checked and where it is defined, not how to fix it.
+  if (f.status === 'pass') {
+    if (f.actual) lines.push(`actual:   ${f.actual}`)
+    if (f.source) lines.push(`where:    ${f.source.file}:${f.source.line}`)
+    lines.push(`docs:     ${f.docs}`)
+    return lines
+  }
   if (f.cause?.iamAction) lines.push(`grant:    ${f.cause.iamAction}`)
   if (f.remediation.manual) {
     const [first, ...rest] = f.remediation.manual.split('\n')
