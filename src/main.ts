@@ -2,6 +2,8 @@ import * as core from '@actions/core'
 import { ConfigError } from './config/errors.js'
 import { INPUTS } from './config/inputs.js'
 import { loadConfig, type Config } from './config/load.js'
+import { unmatchedWaivers } from './config/waivers.js'
+import type { Finding } from './evaluate/types.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
 import { publishToGitHub } from './report/github-features.js'
@@ -9,17 +11,32 @@ import { emitAnnotations, setAuditOutputs, writeJobSummary } from './report/gith
 import { renderConsole } from './report/console.js'
 import { audit } from './run.js'
 
-/** Action inputs as raw values; empty inputs are left out so defaults and the config file apply. */
+/**
+ * Action inputs as raw values. Empty inputs are left out so that defaults and the config file
+ * apply, and so are inputs equal to their action.yml default: the runner passes a declared
+ * default as if the workflow had given it, which would otherwise hide the config file's value.
+ */
 export function readActionInputs(): RawInputs {
   const raw: RawInputs = {}
   for (const spec of INPUTS) {
     if (spec.only === 'cli') continue
     const value = core.getInput(spec.name)
     // Mask before anything could print it.
-    if (spec.name === 'db-user-password' && value !== '') core.setSecret(value)
-    if (value !== '') raw[spec.name] = { value, where: { input: spec.name } }
+    if (spec.secret && value !== '') core.setSecret(value)
+    if (value !== '' && value !== spec.default) raw[spec.name] = { value, where: { input: spec.name } }
   }
   return raw
+}
+
+/** A waiver that mutes nothing gets a warning at its line: its author meant it to mute something. */
+function warnUnmatchedWaivers(config: Config, findings: Finding[]): void {
+  for (const p of unmatchedWaivers(config.waivers, findings)) {
+    core.warning(p.message, {
+      title: 'cargo-redshift-guard: waiver',
+      ...(p.where.file ? { file: p.where.file } : {}),
+      ...(p.where.line ? { startLine: p.where.line } : {})
+    })
+  }
 }
 
 /** Reports configuration problems where people look: one error annotation each, at the file and line when known. */
@@ -42,6 +59,7 @@ async function runPlanMode(config: Config): Promise<void> {
   const { runPlan } = await import('./remediate/command.js')
   const out = await runPlan(config)
   const { report } = out.audit
+  warnUnmatchedWaivers(config, out.audit.findings)
   core.info(renderConsole(report, { color: false }))
   core.info(out.markdown)
   writeAuditFiles(config, out.audit, { reportPath: config.params.reportPath })
@@ -75,6 +93,7 @@ async function runApplyMode(config: Config): Promise<void> {
   const after = out.after
   if (!after || !out.result || !out.plan) throw new Error('apply ended without a result')
   const { report } = after
+  warnUnmatchedWaivers(config, after.findings)
   core.info(renderConsole(report, { color: false }))
   writeAuditFiles(config, after, { reportPath: config.params.reportPath })
   emitAnnotations(report)
@@ -100,6 +119,7 @@ export async function run(): Promise<void> {
     if (config.params.mode === 'apply') return await runApplyMode(config)
     const outcome = await audit(config)
     const { report } = outcome
+    warnUnmatchedWaivers(config, outcome.findings)
     core.info(renderConsole(report, { color: false }))
     writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
     emitAnnotations(report)
