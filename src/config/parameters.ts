@@ -93,6 +93,8 @@ export function describe(value: unknown): string {
 
 class ParameterReader {
   readonly problems: ConfigProblem[] = []
+  /** Inputs with a problem already: nothing else should complain about them (no knock-on errors). */
+  readonly failed = new Set<string>()
   constructor(private readonly raw: RawInputs) {}
 
   private where(name: string): ConfigLocation {
@@ -101,6 +103,7 @@ class ParameterReader {
 
   problem(name: string, message: string): void {
     this.problems.push({ where: this.where(name), message })
+    this.failed.add(name)
   }
 
   /** The trimmed string value, or the default, or undefined when empty. */
@@ -242,8 +245,7 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
  */
 export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): { params: Parameters; problems: ConfigProblem[] } {
   const r = new ParameterReader(raw)
-  /** Given at all (a bad value is reported on its own; nothing else should complain that it is missing). */
-  const given = (name: string) => raw[name] !== undefined && raw[name].value !== undefined && raw[name].value !== null && raw[name].value !== ''
+
   for (const name of Object.keys(raw)) {
     if (!inputSpec(name)) {
       const near = INPUTS.find((i) => i.name.replace(/-/g, '') === name.replace(/[-_]/g, '').toLowerCase())
@@ -268,7 +270,6 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   const regionReader = new ParameterReader(raw)
   const region = regionReader.matching('region', REGION, 'an AWS region (e.g. eu-west-1)')
   r.problems.push(...regionReader.problems)
-  const regionGiven = raw['region'] !== undefined && raw['region'].value !== undefined && raw['region'].value !== ''
 
   const workgroup = r.matching('workgroup', WORKGROUP, 'a Redshift Serverless workgroup name (3-64 of a-z, 0-9, -)')
   const clusterIdentifier = r.matching(
@@ -369,10 +370,10 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   if (iacLive === 'true' && !terraformPlan && !cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
   if (iacLive === 'true' && stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
   const needsAws = !judgesFiles || iacLive === 'true'
-  if (needsAws && !given('workgroup') && !given('cluster-identifier')) {
+  if (needsAws && !workgroup && !clusterIdentifier && !r.failed.has('workgroup') && !r.failed.has('cluster-identifier')) {
     r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file, terraform-plan or cloudformation-template to judge')
   }
-  if (needsAws && !regionGiven) {
+  if (needsAws && !region && !regionReader.failed.has('region')) {
     r.problem('region', 'is required to read AWS (or set AWS_REGION)')
   }
 

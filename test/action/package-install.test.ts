@@ -40,7 +40,7 @@ afterAll(() => {
 
 /** npx as a user runs it, in the new project, with nothing of the checkout on the way. */
 function npx(...args: string[]) {
-  const env = { ...process.env, npm_config_offline: 'true' }
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_offline: 'true' }
   for (const k of Object.keys(env)) if (k.startsWith('INPUT_') || k.startsWith('GITHUB_')) delete env[k]
   return spawnSync('npx', ['--no-install', 'cargo-redshift-guard', ...args], { cwd: project, env, encoding: 'utf8' })
 }
