@@ -21,7 +21,7 @@ export function readActionInputs(): RawInputs {
   for (const spec of INPUTS) {
     if (spec.only === 'cli') continue
     const value = core.getInput(spec.name)
-    // Mask before anything could print it.
+    // Mask every secret before anything could print it.
     if (spec.secret && value !== '') core.setSecret(value)
     if (value !== '' && value !== spec.default) raw[spec.name] = { value, where: { input: spec.name } }
   }

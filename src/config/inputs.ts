@@ -13,8 +13,11 @@ export interface InputSpec {
   only?: 'cli' | 'action'
   /** The modes (CLI commands) this input matters to; every mode when absent. */
   modes?: ReadonlyArray<'audit' | 'plan' | 'apply'>
-  /** A secret: never taken from a config file, nor from the command line (argv shows in process lists). */
-  secret?: boolean
+  /**
+   * A secret: masked in the action's log as soon as it is read, never named by a rule, never
+   * taken from a config file, nor from the command line (argv shows in process lists).
+   */
+  secret?: true
 }
 
 export const INPUTS: readonly InputSpec[] = [

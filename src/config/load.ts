@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
+import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
 import { readLocatedDocument } from './documents.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
@@ -144,6 +145,14 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err
         problems.push(...err.problems)
+      }
+    }
+    for (const rule of ruleSet.rules) {
+      for (const name of forbiddenPlaceholders(rule)) {
+        problems.push({
+          where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: rule.source?.pointer ?? `/rules/${rule.id}` },
+          message: `rule '${rule.id}': placeholder \${${name}} names nothing a rule may read; rules may use ${allowedPlaceholderNames().join(', ')}, state: pointers and item. fields`
+        })
       }
     }
   }

@@ -7,6 +7,7 @@ import type { AccountState, CollectionCause } from '../state/types.js'
 import { emptyState } from '../state/empty.js'
 import { createAjv, type AjvInstance } from './keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
+import { ruleParameters } from './rule-values.js'
 import type { Finding, Status, Summary } from './types.js'
 
 export interface EvaluationInput {
@@ -96,7 +97,7 @@ class Evaluator {
   private readonly deployment: 'serverless' | 'provisioned'
 
   constructor(private readonly input: EvaluationInput) {
-    this.values = { ...input.params, ...derivedValues(input.state, input.params) }
+    this.values = { ...ruleParameters(input.params), ...derivedValues(input.state, input.params) }
     this.deployment = deploymentOf(input.state, input.params)
   }
 
@@ -331,7 +332,7 @@ export function evaluate(input: EvaluationInput): Finding[] {
 /** Compiles every rule's schema with these parameters, so a broken rule is a config error, not a verdict. */
 export function compileProblems(ruleSet: RuleSet, params: Parameters): { rule: Rule; message: string }[] {
   const ajv = createAjv()
-  const values: Record<string, unknown> = { ...params, ...derivedValues(emptyState(), params) }
+  const values: Record<string, unknown> = { ...ruleParameters(params), ...derivedValues(emptyState(), params) }
   const scope: PlaceholderScope = {
     lookup: (name) => (name.startsWith('state:') || name.startsWith('item.') ? null : values[name] ?? null)
   }

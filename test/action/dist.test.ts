@@ -61,6 +61,14 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(run.outputs['status']).toBeUndefined()
   })
 
+  it('masks the GitHub token as soon as it is read, before anything else is printed', () => {
+    const token = 'ghs_0123456789abcdefTOKEN'
+    const run = runDistAction({ ...DRIFTED, 'github-token': token, 'fail-on': 'none' })
+    const lines = run.stdout.split('\n')
+    expect(lines.filter((l) => l.includes(token))).toEqual([`::add-mask::${token}`])
+    expect(lines.findIndex((l) => l.includes(token))).toBe(lines.findIndex((l) => l.startsWith('::')))
+  })
+
   it('fail-on none reports drift without failing the step', () => {
     const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' })
     expect(run.status).toBe(0)
