@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -67,6 +68,17 @@ describe('the bundled action, run as the runner runs it', () => {
     const lines = run.stdout.split('\n')
     expect(lines.filter((l) => l.includes(token))).toEqual([`::add-mask::${token}`])
     expect(lines.findIndex((l) => l.includes(token))).toBe(lines.findIndex((l) => l.startsWith('::')))
+  })
+
+  it('warns, at its line, about a waiver that matches no finding', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crg-dist-waivers-'))
+    const file = join(dir, 'waivers.yml')
+    writeFileSync(file, 'waivers:\n  - rule: iam-role-exists\n    resource: iam:role/typo\n    reason: a typo\n    expires: "2099-01-01"\n')
+    const run = runDistAction({ ...DRIFTED, waivers: file, 'fail-on': 'none' })
+    expect(run.status).toBe(0)
+    const warning = run.commands.find((c) => c.command === 'warning' && c.message.includes('matches no finding'))
+    expect(warning?.message).toContain('the waiver of iam-role-exists on iam:role/typo matches no finding')
+    expect(warning?.properties['line']).toBe('2')
   })
 
   it('fail-on none reports drift without failing the step', () => {

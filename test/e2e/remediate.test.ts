@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main as cli } from '../../src/cli/main.js'
+import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { createAwsCollectContext } from '../../src/collect/aws/context.js'
 import { runSql } from '../../src/collect/aws/sql.js'
 import { loadConfig, type Config } from '../../src/config/load.js'
@@ -69,7 +70,7 @@ beforeAll(async () => {
   em = await startEmulators()
   proxy = await startIamRolesProxy(em.moto.url)
   // Redshift goes through the proxy (for ModifyClusterIamRoles); apply runs as on workflow_dispatch.
-  restoreEnv = applyEnv({ ...awsEnv(em), AWS_ENDPOINT_URL_REDSHIFT: proxy.url, GITHUB_EVENT_NAME: 'workflow_dispatch' })
+  restoreEnv = applyEnv({ ...awsEnv(em), AWS_ENDPOINT_URL_REDSHIFT: proxy.url, GITHUB_EVENT_NAME: 'workflow_dispatch', [PASSWORD_ENV]: PASSWORD })
 })
 
 afterAll(async () => {
@@ -130,8 +131,11 @@ function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInput
 
 const configFor = (seeded: Seeded, extra: Record<string, string> = {}): Config => loadConfig(rawInputs(seeded, extra), dir)
 
+/** The same inputs as CLI flags; the password reaches the CLI through its environment variable (set in beforeAll), never argv. */
 function cliArgs(seeded: Seeded, extra: Record<string, string> = {}): string[] {
-  return Object.entries(rawInputs(seeded, extra)).flatMap(([k, v]) => [`--${k}`, String(v.value)])
+  return Object.entries(rawInputs(seeded, extra))
+    .filter(([k]) => k !== 'db-user-password')
+    .flatMap(([k, v]) => [`--${k}`, String(v.value)])
 }
 
 function apply(config: Config, options: RemediationOptions = {}): Promise<ApplyOutcome & { events: ApplyEvent[] }> {
