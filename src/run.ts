@@ -5,8 +5,12 @@ import type { Needs } from './collect/types.js'
 import { deploymentOf, evaluate, readsOf, summarize } from './evaluate/engine.js'
 import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
+import { locateFindings } from './report/locations.js'
+import { adviseFixes } from './remediate/advice.js'
 import { pointersOverlap } from './state/pointer.js'
 import { readSnapshot } from './state/snapshot.js'
+import { foreignPlan, foreignState } from './state/subject.js'
+import { ConfigError } from './config/errors.js'
 import type { AccountState } from './state/types.js'
 import { VERSION } from './version.js'
 
@@ -15,6 +19,12 @@ export interface CollectStats {
   total: number
   byOperation: Record<string, number>
 }
+
+/** What an audit is doing, for a progress display. */
+export type ProgressEvent =
+  | { phase: 'collect'; source: string; target?: string }
+  | { phase: 'evaluate'; rules: number }
+  | { phase: 'done' }
 
 export type Collector = (config: Config, needs: Needs) => Promise<{ state: AccountState; stats?: CollectStats }>
 
@@ -58,7 +68,8 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
   const summary = summarize(findings)
   const deployment = deploymentOf(state, params)
   const name = params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name
-  const region = params.region ?? state.source.region
+  // The region the facts were read in: a state-file's own, not AWS_REGION's.
+  const region = state.source.region ?? params.region
   const endpoint = state.redshift?.endpoint
   return {
     tool: { name: 'cargo-redshift-guard', version: VERSION },
@@ -76,12 +87,14 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
             ...(endpoint?.address ? { host: endpoint.address } : {}),
             ...(endpoint?.port !== undefined ? { port: endpoint.port } : {}),
             database: params.database,
-            user: params.dbUser
+            user: params.dbUser,
+            ...(state.iam.role?.arn ? { roleArn: state.iam.role.arn } : {})
           }
         }
       : {}),
     summary,
-    result: summary.error > 0 ? 'error' : summary.fail > 0 ? 'drift' : 'clean',
+    // Drift wins: it is known and needs fixing; has-errors / error-count say what went unchecked.
+    result: summary.fail > 0 ? 'drift' : summary.error > 0 ? 'error' : 'clean',
     findings,
     rules: config.ruleSet.rules
   }
@@ -110,10 +123,27 @@ export function readsLiveWithIac(params: Parameters, env: NodeJS.ProcessEnv): bo
   return target && credentials
 }
 
+/**
+ * A state-file read in another region, or for another workgroup or cluster, than the inputs
+ * name can show nothing about them: the run is refused (exit 2) naming the input and what the
+ * state was read for. Narrower mismatches (role, user, database...) make only the rules on
+ * them `error` (src/state/subject.ts), so the rest of the state is still judged.
+ */
+function refuseForeignState(config: Config, state: AccountState, file: string): void {
+  const places = config.places
+  // Without places (a Config built in code) every region counts as given.
+  const regionGiven = places === undefined || places['region'] !== undefined
+  const foreign = foreignState(state, config.params, file, regionGiven)
+  if (foreign.length > 0) {
+    throw new ConfigError(foreign.map((f) => ({ where: places?.[f.input] ?? { input: f.input }, message: f.message })))
+  }
+}
+
 export async function audit(
   config: Config,
-  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv } = {}
+  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv; onProgress?: (event: ProgressEvent) => void } = {}
 ): Promise<AuditOutcome> {
+  const progress = options.onProgress ?? (() => {})
   const now = options.now ?? new Date()
   const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
   const { params } = config
@@ -131,15 +161,36 @@ export async function audit(
   let stats: CollectStats | undefined
   if (params.stateFile) {
     state = readSnapshot(params.stateFile, cwd)
+    refuseForeignState(config, state, params.stateFile)
   } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
+    const name = params.workgroup ?? params.clusterIdentifier
+    progress({
+      phase: 'collect',
+      source: 'the AWS account',
+      ...(name ? { target: `${params.workgroup ? 'workgroup' : 'cluster'} ${name}${params.region ? `, ${params.region}` : ''}` } : {})
+    })
     const collect = options.collect ?? collectLive
     const collected = await collect(config, needs)
     state = collected.state
     stats = collected.stats
   }
+  if (planned && state) {
+    const foreign = foreignPlan(state, planned)
+    const input = params.terraformPlan ? 'terraform-plan' : 'cloudformation-template'
+    if (foreign) throw new ConfigError([{ where: config.places?.[input] ?? { input }, message: `${iacFile} ${foreign}` }])
+  }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
-  const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  progress({ phase: 'evaluate', rules: config.ruleSet.rules.length })
+  const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  const env = options.env ?? process.env
+  const located = locateFindings(evaluated, config.ruleSet.rules, {
+    workspace: env['GITHUB_WORKSPACE'] || cwd,
+    cwd,
+    ...(config.places ? { inputLocations: config.places } : {})
+  })
+  const findings = adviseFixes({ findings: located, state, params, rules: config.ruleSet.rules })
   const report = buildReport(config, state, findings, now)
+  progress({ phase: 'done' })
   return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
 }

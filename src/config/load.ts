@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
 import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
 import { readLocatedDocument } from './documents.js'
-import { ConfigError, type ConfigProblem } from './errors.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
 import { readParameters, type Parameters, type RawInputs } from './parameters.js'
 import { loadRuleSet, unknownRuleIds } from './rule-set.js'
@@ -14,6 +14,8 @@ export interface Config {
   params: Parameters
   ruleSet: RuleSet
   waivers: Waiver[]
+  /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
+  places?: Record<string, ConfigLocation>
 }
 
 export const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
@@ -157,5 +159,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
     }
   }
   if (problems.length > 0 || !ruleSet) throw new ConfigError(problems)
-  return { params, ruleSet, waivers }
+  const places = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
+  return { params, ruleSet, waivers, places }
 }

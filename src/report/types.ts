@@ -8,6 +8,8 @@ export interface ConnectionDetails {
   port?: number
   database: string
   user: string
+  /** Your role's ARN: Cargo's form asks for it (the role attached to Redshift). */
+  roleArn?: string
 }
 
 /** Everything a report format needs; built once, rendered many ways. No secret is ever in it. */
@@ -19,7 +21,7 @@ export interface AuditReport {
   target: { kind: 'workgroup' | 'cluster'; name?: string; region?: string; accountId?: string }
   connection?: ConnectionDetails
   summary: Summary
-  /** The overall result: `drift` when any fail/error counts against fail-on. */
+  /** The overall result: `drift` when a rule drifted, else `error` when a rule could not be checked, else `clean`. */
   result: 'clean' | 'drift' | 'error'
   findings: Finding[]
   /** The rules evaluated, for formats that describe rules (SARIF). */

@@ -283,6 +283,14 @@ describe('drift issue', () => {
     expect(github.comments.get(ours.number)).toHaveLength(1)
   })
 
+  it('links the workflow run from the closing comment', async () => {
+    const options = { title: 'drift', labels, body: 'b', runUrl: 'https://github.com/acme/infra/actions/runs/42' }
+    expect(await syncDriftIssue(octokit, repo, driftedReport(), options)).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, cleanReport(), options)).toBe('closed')
+    const comment = github.log.find((c) => c.method === 'POST' && c.path.endsWith('/comments'))
+    expect(comment?.body).toEqual({ body: 'All Cargo rules pass again as of 2026-03-01T12:00:00.000Z ([workflow run](https://github.com/acme/infra/actions/runs/42)).' })
+  })
+
   it('makes no write call when there is no drift and no issue', async () => {
     github.addIssue({ title: 'unrelated', body: 'hello', labels: labels.map((name) => ({ name })) })
     const action = await syncDriftIssue(octokit, repo, cleanReport(), { title: 'unused', labels, body: 'unused' })

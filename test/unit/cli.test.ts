@@ -130,13 +130,69 @@ describe('usage', () => {
   })
 })
 
+const PROVISIONED_CONFIG = join(EXAMPLES, 'provisioned.yml')
+const PROVISIONED = join(EXAMPLES, 'provisioned-compliant.state.json')
+
+// Issue 11: a snapshot is judged only for what it was read for.
+describe('a state file judged with inputs it was not read for', () => {
+  it('--role-name and --lambda-user of others: those rules are ERROR naming what the snapshot holds, never PASS', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--role-name', 'totally-different-role', '--lambda-user', 'other_user')
+    expect(run.code).toBe(1)
+    expect(run.stdout).not.toMatch(/PASS\s+iam-role-exists/)
+    expect(run.stdout).not.toMatch(/PASS\s+iam-lambda-user\b/)
+    // Could-not-check findings are listed once per cause, with the rules it holds back.
+    expect(run.stdout).toContain("UNCHECKED the snapshot holds role cargo-redshift, not totally-different-role (input 'role-name')")
+    expect(run.stdout).toMatch(/rules: [^\n]*iam-role-exists \(iam:role\/totally-different-role\)/)
+    expect(run.stdout).toContain("UNCHECKED the snapshot holds user cargo_lambda, not other_user (input 'lambda-user')")
+    expect(run.stdout).toMatch(/rules: [^\n]*iam-lambda-user \(iam:user\/other_user\)/)
+
+    const json = findingsOf(await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--role-name', 'totally-different-role', '--lambda-user', 'other_user', '--format', 'json'))
+    for (const f of json.filter((x) => x.resource.includes('totally-different-role') || x.resource.includes('other_user'))) expect(f.status).toBe('error')
+    // What the snapshot does hold is still judged.
+    expect(json.find((f) => f.ruleId === 'redshift-exists')!.status).toBe('pass')
+  })
+
+  it('--cluster-identifier some-other-cluster: refused (exit 2), naming the input and the cluster the snapshot holds', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--cluster-identifier', 'some-other-cluster')
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`error: input '--cluster-identifier': names cluster some-other-cluster, but the state-file ${PROVISIONED} holds cluster cargo-cluster`)
+    expect(run.stderr).toContain('Nothing was read or changed')
+  })
+
+  it('--region us-east-1 on a snapshot taken in eu-west-1: refused (exit 2)', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--region', 'us-east-1')
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`error: input '--region': is us-east-1, but the state-file ${PROVISIONED} was read in eu-west-1`)
+  })
+
+  it('the serverless config on the provisioned snapshot: refused, at the config file line', async () => {
+    const run = await cli('audit', '--config', SERVERLESS_CONFIG, '--state', PROVISIONED)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/serverless\.yml:\d+:\d+ at \/workgroup: names workgroup cargo-wg, but the state-file .* holds cluster cargo-cluster/)
+  })
+
+  it('--save-state keeps what the state was read for: judged again with other inputs, it still says so', async () => {
+    const saved = join(work, 'saved.state.json')
+    expect((await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--save-state', saved)).code).toBe(0)
+    const state = JSON.parse(readFileSync(saved, 'utf8')) as AccountState
+    expect(state.subject).toMatchObject({ target: { kind: 'cluster', name: 'cargo-cluster' }, roleName: 'cargo-redshift', lambdaUser: 'cargo_lambda', database: 'cargo_db', dbUser: 'cargo_user' })
+    const again = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', saved, '--db-user', 'someone_else', '--format', 'json')
+    expect(again.code).toBe(1)
+    const sqlUser = findingsOf(again).find((f) => f.ruleId === 'sql-user')!
+    expect(sqlUser.status).toBe('error')
+    expect(sqlUser.message).toContain('the snapshot holds database user cargo_user, not someone_else')
+  })
+})
+
 describe('audit of a state file', () => {
   it('drifted example: exit 1, and the console output names each failing rule', async () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED)
     expect(run.code).toBe(1)
-    for (const id of DRIFTED_FAILURES) expect(run.stdout).toMatch(new RegExp(`FAIL\\s+${id}\\b`))
-    // Passing rules are not called failures.
-    expect(run.stdout).not.toMatch(/FAIL\s+iam-role-exists\b/)
+    for (const id of DRIFTED_FAILURES) expect(run.stdout).toMatch(new RegExp(`DRIFT (ERROR|WARNING)\\s+${id}\\b`))
+    // Passing rules are not called drift.
+    expect(run.stdout).not.toMatch(/DRIFT \w+\s+iam-role-exists\b/)
     // No colour codes when stdout is not a terminal.
     expect(run.stdout).not.toContain('\u001b[')
   })
@@ -144,7 +200,7 @@ describe('audit of a state file', () => {
   it('compliant example: exit 0', async () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', COMPLIANT)
     expect(run.code).toBe(0)
-    expect(run.stdout).not.toMatch(/FAIL|ERROR/)
+    expect(run.stdout).not.toMatch(/DRIFT|UNCHECKED/)
     expect(run.stdout).toContain('Connection details for Cargo')
   })
 
@@ -167,7 +223,7 @@ describe('audit of a state file', () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--fail-on', 'none')
     expect(run.code).toBe(0)
     // The drift is still reported.
-    expect(run.stdout).toMatch(/FAIL\s+sql-exfunc-usage/)
+    expect(run.stdout).toMatch(/DRIFT ERROR\s+sql-exfunc-usage/)
   })
 
   it('--fail-on error ignores warnings only', async () => {
@@ -191,8 +247,10 @@ describe('audit of a state file', () => {
     writeFileSync(file, JSON.stringify(state))
     const strict = await cli('--config', SERVERLESS_CONFIG, '--state', file)
     expect(strict.code).toBe(1)
-    expect(strict.stdout).toMatch(/ERROR\s+sql-user/)
-    expect(strict.stdout).toContain('redshift-data:ExecuteStatement')
+    // One cause, one entry: every SQL rule is listed under the one denial.
+    expect(strict.stdout.match(/UNCHECKED access denied: redshift-data:ExecuteStatement/g)).toHaveLength(1)
+    expect(strict.stdout).toMatch(/rules: .*sql-user \(sql:user\/cargo_user\)/)
+    expect(strict.stdout).toContain('to check: Allow redshift-data:ExecuteStatement')
     expect((await cli('--config', SERVERLESS_CONFIG, '--state', file, '--fail-on-error', 'false')).code).toBe(0)
   })
 

@@ -421,8 +421,11 @@ describe('rule-set files', () => {
 
     const state = structuredClone(COMPLIANT)
     state.redshift!.endpoint!.port = 5440
+    // A state read for the user 'analyst', judged with db-user analyst (issue 11: a state read
+    // for another user than the inputs name is not judged at all).
     state.sql!.user!.name = 'analyst'
-    const fail = evaluate({ ruleSet: config.ruleSet, state, params: config.params })
+    state.subject!.dbUser = 'analyst'
+    const fail = evaluate({ ruleSet: config.ruleSet, state, params: { ...config.params, dbUser: 'analyst' } })
     const drift = fail.find((f) => f.ruleId === 'redshift-default-port')!
     expect(drift.status).toBe('fail')
     expect(drift.message).toBe('the endpoint does not listen on 5439')

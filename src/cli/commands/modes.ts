@@ -10,6 +10,7 @@ import { renderSarif } from '../../report/sarif.js'
 import type { AuditReport } from '../../report/types.js'
 import { audit } from '../../run.js'
 import { defineCommand, type Invocation } from '../command.js'
+import { terminalProgress } from '../progress.js'
 import {
   AWS_NOTE,
   checkChoice,
@@ -74,7 +75,11 @@ export const auditCommand = defineCommand<Configured>({
   notes: `${EXIT_CODES}\n${AWS_NOTE}`,
   configure: (inv) => configure(inv, 'audit', REPORT_FORMATS),
   async run(inv, { config, format }) {
-    const outcome = await audit(config, { cwd: inv.cwd, env: inv.env })
+    // A terminal sees what the audit is doing while AWS answers (stderr: stdout is the report).
+    const progress = terminalProgress(inv.io.stderr)
+    const outcome = await audit(config, { cwd: inv.cwd, env: inv.env, ...(progress.onProgress ? { onProgress: progress.onProgress } : {}) }).finally(() =>
+      progress.stop()
+    )
     emitter(inv)(render(outcome.report, format, inv))
     warnUnmatchedWaivers(inv, config, outcome.findings)
     writeAuditFiles(config, outcome, filesFor(inv, config))

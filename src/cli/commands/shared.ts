@@ -47,7 +47,7 @@ export const VERBOSE_OPTION: OptionSpec = {
   name: 'verbose',
   short: 'v',
   type: 'boolean',
-  description: 'Console format: also show what each passing rule checked (expected, where it is defined, docs), not only the failing ones'
+  description: 'Console format: also list the rules that pass, each with what it checked (without it, only their number is shown)'
 }
 export const NO_COLOR_OPTION: OptionSpec = { name: 'no-color', type: 'boolean', description: 'No colour even on a terminal (NO_COLOR is honoured too)' }
 export const OUTPUT_OPTION: OptionSpec = { name: 'output', short: 'o', type: 'string', value: '<file>', description: 'Write what would be printed to this file instead of stdout' }
