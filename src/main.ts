@@ -135,7 +135,13 @@ async function runApplyMode(config: Config): Promise<void> {
 
 export async function run(): Promise<void> {
   try {
-    const config = loadConfig(readActionInputs())
+    const raw = readActionInputs()
+    // --- fleets (issue 13): targets files, mode targets and mode merge (src/fleet/action.ts).
+    const { runFleetAction } = await import('./fleet/action.js')
+    const fleet = await runFleetAction(raw)
+    if (fleet === 'done') return
+    const config = fleet ?? loadConfig(raw)
+    // --- end fleets
     if (config.params.mode === 'plan') return await runPlanMode(config)
     if (config.params.mode === 'apply') return await runApplyMode(config)
     const outcome = await audit(config)

@@ -54,7 +54,7 @@ export function needsOf(ruleSet: RuleSet, disabled: string[], mode: Mode = 'audi
 const RANK: Record<Severity, number> = { notice: 1, warning: 2, error: 3 }
 
 /** Whether the findings fail the run under fail-on and fail-on-error. */
-export function exitCodeFor(findings: Finding[], config: Config): 0 | 1 {
+export function exitCodeFor(findings: Finding[], config: { params: Pick<Parameters, 'failOn' | 'failOnError'> }): 0 | 1 {
   const { failOn, failOnError } = config.params
   const threshold = failOn === 'none' ? Infinity : RANK[failOn]
   const failing = findings.some(
@@ -92,6 +92,8 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
           }
         }
       : {}),
+    // Fleets (issue 13): which target of the targets file this is; the account read is source.accountId (STS).
+    ...(config.fleetTarget ? { fleet: { target: config.fleetTarget.name, ...(params.assumeRoleArn ? { assumeRoleArn: params.assumeRoleArn } : {}) } } : {}),
     summary,
     // Drift wins: it is known and needs fixing; has-errors / error-count say what went unchecked.
     result: summary.fail > 0 ? 'drift' : summary.error > 0 ? 'error' : 'clean',

@@ -29,6 +29,8 @@ export interface ArgSpec {
   name: string
   description: string
   required: boolean
+  /** The last argument may repeat (e.g. REPORT...). */
+  variadic?: boolean
 }
 
 export interface Io {

@@ -58,7 +58,7 @@ Without a command, ${BIN} runs ${commands[0]?.name}. '${BIN} <command> --help' l
 }
 
 export function commandHelp(command: CommandSpec<unknown>): string {
-  const args = command.args.map((a) => (a.required ? ` ${a.name}` : ` [${a.name}]`)).join('')
+  const args = command.args.map((a) => (a.required ? ` ${a.name}` : ` [${a.name}]`) + (a.variadic ? '...' : '')).join('')
   const parts = [`Usage: ${BIN} ${command.name}${args} [options]`, '', command.description.split('\n\n').map((p) => wrap(p, 100, 0)).join('\n\n')]
   if (command.args.length > 0) {
     parts.push('', 'Arguments:', ...command.args.map((a) => `  ${a.name}  ${a.description}`))

@@ -63,7 +63,7 @@ export async function main(
     return 0
   }
   const problems = [...parsed.problems]
-  const maxArgs = command.args.length
+  const maxArgs = command.args.at(-1)?.variadic ? Infinity : command.args.length
   if (parsed.args.length > maxArgs) {
     const extra = parsed.args.slice(maxArgs)
     const near = maxArgs === 0 && !named ? didYouMean(extra[0] as string, COMMANDS.map((c) => c.name)) : undefined

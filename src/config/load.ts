@@ -16,9 +16,13 @@ export interface Config {
   waivers: Waiver[]
   /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
   places?: Record<string, ConfigLocation>
+  /** Fleets (issue 13): the target of a targets file this config was made for. */
+  fleetTarget?: { name: string }
 }
 
 export const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
+/** Fleets (issue 13): inputs read before any config file is, so a config file cannot hold them. */
+const FLEET_RUN_INPUTS = ['targets', 'target', 'max-targets-in-flight', 'reports']
 
 /**
  * Inputs that choose one of two kinds of target. A direct input of one side wins over the config
@@ -56,6 +60,7 @@ function readConfigFile(raw: RawInputs, cwd: string): { values: RawInputs; probl
   for (const [key, value] of Object.entries(doc.value)) {
     const spec = inputSpec(key)
     if (key === 'config') problems.push({ where: doc.locate('/config'), message: 'a config file cannot name another config file' })
+    else if (FLEET_RUN_INPUTS.includes(key)) problems.push({ where: doc.locate(`/${key}`), message: `'${key}' chooses what this run does: give it as an input or --${key} flag, not in the config file` })
     else if (!spec) problems.push({ where: doc.locate(`/${key}`), message: `unknown key '${key}' (keys are the action's input names)` })
     else if (spec.secret) {
       // A config file is committed to a repository: a secret there is already leaked.

@@ -26,7 +26,7 @@ export function renderConsole(report: AuditReport, options: { color: boolean; ve
   for (const f of findings.filter((x) => x.status === 'fail')) {
     out.push(`${paint(DRIFT_STYLE[f.severity], `DRIFT ${f.severity.toUpperCase()}`)} ${paint('bold', f.ruleId)} ${paint('gray', f.resource)}`)
     out.push(`      ${f.message}`)
-    out.push(...driftDetails(f).map((l) => `      ${paint('gray', l)}`))
+    out.push(...driftDetails(f).flatMap((l) => l.split('\n')).map((l) => `      ${paint('gray', l)}`))
   }
   const unchecked = findings.filter((x) => x.status === 'error')
   if (unchecked.length > 0) out.push(...(out.at(-1) === '' ? [] : ['']), paint('bold', `Could not be checked (${unchecked.length}):`))

@@ -3,6 +3,7 @@ import * as github from '@actions/github'
 import type { Parameters } from '../config/parameters.js'
 import { syncDriftIssue, type DriftIssueAction } from './drift-issue.js'
 import { renderPrComment, upsertPrComment } from './github-comment.js'
+import { fleetHeading } from './fleet-github.js'
 import { renderMarkdown, workflowRunUrl } from './markdown.js'
 import type { AuditReport } from './types.js'
 
@@ -27,7 +28,8 @@ export async function publishToGitHub(report: AuditReport, params: Parameters): 
     return wantsIssue ? 'failed' : 'none'
   }
   const runUrl = workflowRunUrl()
-  const markdown = renderMarkdown(report, runUrl ? { runUrl } : {})
+  // A fleet target's issue and comment open with its name and the account read (issue 13).
+  const markdown = fleetHeading(report) + renderMarkdown(report, runUrl ? { runUrl } : {})
   const octokit = github.getOctokit(token)
   const { owner, repo } = github.context.repo
   if (wantsComment) {

@@ -239,6 +239,7 @@ function compareFindings(a: Finding, b: Finding): number {
  * for two targets in one account and region don't replace each other's results.
  */
 export function automationId(report: AuditReport): string {
+  if (report.fleet) return `cargo-redshift-guard/${report.fleet.target}/`
   const account = report.target.accountId ?? report.source.accountId ?? 'unknown'
   const region = report.target.region ?? report.source.region ?? 'unknown'
   const target = `${report.target.kind}-${report.target.name ?? 'unknown'}`

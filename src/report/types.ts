@@ -20,6 +20,8 @@ export interface AuditReport {
   /** Workgroup or cluster the audit was about, for titles and SARIF categories. */
   target: { kind: 'workgroup' | 'cluster'; name?: string; region?: string; accountId?: string }
   connection?: ConnectionDetails
+  /** Fleets (issue 13): the target's name in the targets file and the role assumed to read it. */
+  fleet?: { target: string; assumeRoleArn?: string }
   summary: Summary
   /** The overall result: `drift` when a rule drifted, else `error` when a rule could not be checked, else `clean`. */
   result: 'clean' | 'drift' | 'error'

@@ -314,6 +314,22 @@ describe('drift issue', () => {
     ])
   })
 
+  it('fleets: one issue per target, kept when the next run could not read the account (a refused AssumeRole)', async () => {
+    const prod = driftedReport({ fleet: { target: 'prod-eu' } })
+    const staging = driftedReport({ fleet: { target: 'staging-us' } })
+    // The role could not be assumed: no account read, every rule error; still prod-eu's issue.
+    const prodUnread = driftedReport({ fleet: { target: 'prod-eu' }, result: 'error', source: { ...prod.source, accountId: undefined } as never, target: { ...prod.target, accountId: undefined } as never })
+    const options = (target: string) => ({ title: `drift (${target})`, labels, body: target })
+    expect(await syncDriftIssue(octokit, repo, prod, options('prod-eu'))).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, staging, options('staging-us'))).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, prodUnread, { ...options('prod-eu'), body: 'prod-eu: could not assume' })).toBe('updated')
+    expect(await syncDriftIssue(octokit, repo, cleanReport({ fleet: { target: 'staging-us' } }), options('staging-us'))).toBe('closed')
+    expect(github.issues.map((i) => [i.title, i.state, i.body.split('\n').pop()])).toEqual([
+      ['drift (prod-eu)', 'open', 'prod-eu: could not assume'],
+      ['drift (staging-us)', 'closed', 'staging-us']
+    ])
+  })
+
   it('treats checks that could not run as drift to track, not as all clear', async () => {
     const errored = driftedReport({ result: 'error' })
     expect(await syncDriftIssue(octokit, repo, errored, { title: 't', labels, body: 'b' })).toBe('created')

@@ -195,6 +195,8 @@ describe('audit of a state file', () => {
     expect(run.stdout).not.toMatch(/DRIFT \w+\s+iam-role-exists\b/)
     // No colour codes when stdout is not a terminal.
     expect(run.stdout).not.toContain('\u001b[')
+    // A fix of several lines keeps every line under the one before, not back at the margin.
+    expect(run.stdout).toContain('                -- connected to database cargo_db\n                GRANT USAGE ON LANGUAGE exfunc TO "cargo_user";')
   })
 
   it('compliant example: exit 0', async () => {

@@ -3,7 +3,16 @@
  * (see ../command.ts). The first is the default when no command is named.
  */
 import type { CommandSpec } from '../command.js'
+import { mergeCommand, targetsCommand } from './fleet.js'
 import { applyCommand, auditCommand, planCommand } from './modes.js'
 import { explainCommand, listRulesCommand } from './rules.js'
 
-export const COMMANDS: ReadonlyArray<CommandSpec<unknown>> = [auditCommand, planCommand, applyCommand, listRulesCommand, explainCommand]
+export const COMMANDS: ReadonlyArray<CommandSpec<unknown>> = [
+  auditCommand,
+  planCommand,
+  applyCommand,
+  listRulesCommand,
+  explainCommand,
+  targetsCommand,
+  mergeCommand
+]

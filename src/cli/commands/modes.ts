@@ -1,5 +1,5 @@
 /** The three modes of the action as commands: audit (read-only), plan and apply. */
-import type { ConfigProblem } from '../../config/errors.js'
+import { ConfigError, type ConfigProblem } from '../../config/errors.js'
 import type { Config } from '../../config/load.js'
 import { writeAuditFiles, writeTextFile } from '../../outputs.js'
 import { renderConsole } from '../../report/console.js'
@@ -21,6 +21,7 @@ import {
   NO_COLOR_OPTION,
   OUTPUT_OPTION,
   PASSWORD_FILE_OPTION,
+  readPassword,
   VERBOSE_OPTION,
   warnUnmatchedWaivers
 } from './shared.js'
@@ -32,14 +33,53 @@ const REPORT_FORMATS = ['console', 'json', 'markdown', 'sarif', 'junit'] as cons
 const PLAN_FORMATS = ['markdown', 'json'] as const
 
 interface Configured {
-  config: Config
+  /** Undefined with --targets: the fleet code reads the targets file (fleetRun). */
+  config?: Config
   format: string
 }
 
 function configure(inv: Invocation, mode: 'audit' | 'plan' | 'apply', formats: readonly string[]): Configured {
   const problems: ConfigProblem[] = []
   const format = checkChoice(inv, 'format', formats, problems)
+  // A fleet run (--targets) gets each target's config from the targets file, in fleetRun.
+  if (inv.inputs['targets']) {
+    if (problems.length > 0) throw new ConfigError(problems)
+    return { format }
+  }
   return { config: configFor(inv, mode, problems), format }
+}
+
+/**
+ * --targets FILE (issue 13, src/fleet/cli.ts): with --target, that target's Config for the usual
+ * run; without, audit of every target, whose exit code is returned.
+ */
+async function fleetRun(inv: Invocation, mode: 'audit' | 'plan' | 'apply', format: string): Promise<{ exitCode: number } | { config: Config }> {
+  const { runFleetCli } = await import('../../fleet/cli.js')
+  const values: Record<string, unknown> = { ...inv.values }
+  if (typeof values['state-file'] === 'string') values['state'] = values['state-file']
+  if (mode !== 'audit') {
+    const problems: ConfigProblem[] = []
+    const password = readPassword(inv, problems)['db-user-password']?.value
+    if (problems.length > 0) throw new ConfigError(problems)
+    if (typeof password === 'string') values['db-user-password'] = password
+  }
+  const out = await runFleetCli([mode], values, inv.io as FleetIo, { format: format as FleetFormat, color: colorFor(inv), cwd: inv.cwd })
+  if (!out) throw new Error('--targets given, but the fleet run did not take it')
+  return out
+}
+
+type FleetIo = Parameters<typeof import('../../fleet/cli.js').runFleetCli>[2]
+type FleetFormat = Parameters<typeof import('../../fleet/cli.js').runFleetCli>[3]['format']
+
+function colorFor(inv: Invocation): boolean {
+  return Boolean(inv.io.stdout.isTTY) && !inv.values['no-color'] && !inv.env['NO_COLOR']
+}
+
+/** The config to run with: the one configured, or the fleet target's; or the fleet's exit code. */
+async function configOf(inv: Invocation, mode: 'audit' | 'plan' | 'apply', configured: Configured): Promise<Config | number> {
+  if (configured.config) return configured.config
+  const out = await fleetRun(inv, mode, configured.format)
+  return 'exitCode' in out ? out.exitCode : out.config
 }
 
 function render(report: AuditReport, format: string, inv: Invocation): string {
@@ -47,8 +87,7 @@ function render(report: AuditReport, format: string, inv: Invocation): string {
   if (format === 'markdown') return renderMarkdown(report)
   if (format === 'sarif') return JSON.stringify(renderSarif(report, { ruleSetRoot: inv.cwd }), null, 2) + '\n'
   if (format === 'junit') return renderJUnit(report)
-  const color = Boolean(inv.io.stdout.isTTY) && !inv.values['no-color'] && !inv.env['NO_COLOR']
-  return renderConsole(report, { color, verbose: Boolean(inv.values['verbose']) })
+  return renderConsole(report, { color: colorFor(inv), verbose: Boolean(inv.values['verbose']) })
 }
 
 function emitter(inv: Invocation): (text: string) => void {
@@ -74,7 +113,10 @@ export const auditCommand = defineCommand<Configured>({
   ],
   notes: `${EXIT_CODES}\n${AWS_NOTE}`,
   configure: (inv) => configure(inv, 'audit', REPORT_FORMATS),
-  async run(inv, { config, format }) {
+  async run(inv, configured) {
+    const config = await configOf(inv, 'audit', configured)
+    if (typeof config === 'number') return config
+    const { format } = configured
     // A terminal sees what the audit is doing while AWS answers (stderr: stdout is the report).
     const progress = terminalProgress(inv.io.stderr)
     const outcome = await audit(config, { cwd: inv.cwd, env: inv.env, ...(progress.onProgress ? { onProgress: progress.onProgress } : {}) }).finally(() =>
@@ -99,7 +141,10 @@ export const planCommand = defineCommand<Configured>({
   ],
   notes: `Exit codes: 0 the plan was written (drift is its content), 2 usage or configuration error, 3 unexpected failure.\n${AWS_NOTE}`,
   configure: (inv) => configure(inv, 'plan', PLAN_FORMATS),
-  async run(inv, { config, format }) {
+  async run(inv, configured) {
+    const config = await configOf(inv, 'plan', configured)
+    if (typeof config === 'number') return config
+    const { format } = configured
     const { runPlan } = await import('../../remediate/command.js')
     const out = await runPlan(config, { cwd: inv.cwd })
     emitter(inv)(format === 'json' ? JSON.stringify(out.plan, null, 2) + '\n' : out.markdown)
@@ -125,7 +170,10 @@ export const applyCommand = defineCommand<Configured>({
   notes: `Exit codes: 0 every rule passes after the changes, 1 drift remains, a change failed or was held back,
 2 usage or configuration error, or apply refused (nothing was changed), 3 unexpected failure.\n${AWS_NOTE}`,
   configure: (inv) => configure(inv, 'apply', REPORT_FORMATS),
-  async run(inv, { config, format }) {
+  async run(inv, configured) {
+    const config = await configOf(inv, 'apply', configured)
+    if (typeof config === 'number') return config
+    const { format } = configured
     const { runApply } = await import('../../remediate/command.js')
     const { describeEvent } = await import('../../remediate/apply.js')
     const { renderPlanMarkdown } = await import('../../remediate/markdown.js')

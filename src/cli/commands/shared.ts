@@ -66,7 +66,7 @@ export function checkChoice(inv: Invocation, option: string, allowed: readonly s
 }
 
 /** The password from --db-user-password-file or the environment; never from argv. */
-function readPassword(inv: Invocation, problems: ConfigProblem[]): RawInputs {
+export function readPassword(inv: Invocation, problems: ConfigProblem[]): RawInputs {
   const file = inv.values['db-user-password-file']
   const fromEnv = inv.env[PASSWORD_ENV]
   if (typeof file === 'string') {
