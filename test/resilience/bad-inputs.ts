@@ -452,7 +452,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
 
 /** The argv a case runs with: the command, BASE_FLAGS with the case's flags laid over, then its raw argv. */
 export function argvOf(c: BadInputCase): string[] {
-  const flags: Record<string, string | null> = { ...BASE_FLAGS, ...(c.flags ?? {}) }
+  // merge reads reports, not an account: it takes none of the account inputs (and refuses them).
+  const flags: Record<string, string | null> = { ...(c.command === 'merge' ? {} : BASE_FLAGS), ...(c.flags ?? {}) }
   const argv = [c.command ?? 'audit']
   for (const [name, value] of Object.entries(flags)) if (value !== null) argv.push(`--${name}`, value)
   return [...argv, ...(c.argv ?? [])]

@@ -1,5 +1,6 @@
 /** The three modes of the action as commands: audit (read-only), plan and apply. */
 import { ConfigError, type ConfigProblem } from '../../config/errors.js'
+import { readFleetInputs } from '../../config/targets.js'
 import type { Config } from '../../config/load.js'
 import { writeAuditFiles, writeTextFile } from '../../outputs.js'
 import { renderConsole } from '../../report/console.js'
@@ -41,6 +42,15 @@ interface Configured {
 function configure(inv: Invocation, mode: 'audit' | 'plan' | 'apply', formats: readonly string[]): Configured {
   const problems: ConfigProblem[] = []
   const format = checkChoice(inv, 'format', formats, problems)
+  // --target or --max-targets-in-flight without --targets: the fleet's own checks say why.
+  if (!inv.inputs['targets'] && (inv.inputs['target'] || inv.inputs['max-targets-in-flight'])) {
+    try {
+      readFleetInputs(inv.inputs)
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(...err.problems)
+    }
+  }
   // A fleet run (--targets) gets each target's config from the targets file, in fleetRun.
   if (inv.inputs['targets']) {
     if (problems.length > 0) throw new ConfigError(problems)
