@@ -254,7 +254,8 @@ export function terraformModel(index: PlanIndex, v: TerraformValues, locations: 
   if (index.account) model.accountHints.push(index.account)
   const exclusive = new Map<string, { list: PolicyList; origin: Origin }>()
   for (const r of index.resources.values()) {
-    const reader = r.mode === 'managed' ? TERRAFORM_RESOURCES[r.type] : undefined
+    // Own entries only: a resource type named `constructor` is no entry.
+    const reader = r.mode === 'managed' && Object.hasOwn(TERRAFORM_RESOURCES, r.type) ? TERRAFORM_RESOURCES[r.type] : undefined
     if (!reader) continue
     const origin = locations.origin(r)
     const deleted = r.deleted
