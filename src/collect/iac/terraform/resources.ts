@@ -1,8 +1,8 @@
-import { emptyModel, type IacModel, type Origin, type PolicyList } from '../model.js'
 import { known, normalizeIamPath, notKnown } from '../common.js'
-import { knownString, unknownBelow, asRecord, type TfResource } from './plan-json.js'
-import type { PlanIndex } from './plan-index.js'
+import { emptyModel, type IacModel, type Origin, type PolicyList } from '../model.js'
 import type { TerraformLocations } from './locations.js'
+import type { PlanIndex } from './plan-index.js'
+import { asRecord, knownString, unknownBelow, type TfResource } from './plan-json.js'
 import type { TerraformValues } from './values.js'
 
 /**
