@@ -8,6 +8,11 @@ export interface Remediation {
   action?: string
   /** What a person does by hand (Markdown). */
   manual?: string
+  /**
+   * What the action adds, as data (e.g. the policy ARNs to attach), checked against the action's
+   * options schema when the rule set loads. Placeholders are filled as in `then`.
+   */
+  with?: Record<string, unknown>
 }
 
 /** One declarative rule: read the state at `given`, judge it with the JSON Schema `then`. */

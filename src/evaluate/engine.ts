@@ -196,7 +196,8 @@ class Evaluator {
           ? {}
           : {
               ...(rule.remediation.action ? { action: rule.remediation.action } : {}),
-              ...(rule.remediation.manual ? { manual: renderText(rule.remediation.manual, scope) } : {})
+              ...(rule.remediation.manual ? { manual: renderText(rule.remediation.manual, scope) } : {}),
+              ...(rule.remediation.with ? { with: fill(rule.remediation.with, scope) as Record<string, unknown> } : {})
             },
       ...extra
     }
@@ -250,7 +251,7 @@ class Evaluator {
     // The subject is missing (a failed prerequisite: no cluster, no role): the rule does not
     // apply yet, whatever else could not be read about it.
     const absentSubject = this.blockingPrerequisite(rule, renderText(rule.resource, scope), subjectMissing)
-    if (absentSubject) return this.finding(rule, 'skipped', absentSubject, scope, { subjectMissing: true })
+    if (absentSubject) return this.finding(rule, 'skipped', absentSubject.message, scope, { subjectMissing: true, blockedBy: absentSubject.blockedBy })
     const unreadable = this.unreadable(rule)
     if (unreadable) return this.unchecked(rule, unreadable, scope)
     const unknown = (this.input.state.unknown ?? []).filter((u) => this.dependsOn(rule, u.pointer))
@@ -271,7 +272,11 @@ class Evaluator {
    * A prerequisite that did not pass (with one of `statuses`, when given). A rule judged per
    * element (`each`) is held back only by the prerequisite's finding on the same resource.
    */
-  private blockingPrerequisite(rule: Rule, resource: string, only?: (f: Finding) => boolean): string | undefined {
+  private blockingPrerequisite(
+    rule: Rule,
+    resource: string,
+    only?: (f: Finding) => boolean
+  ): { message: string; blockedBy: NonNullable<Finding['blockedBy']> } | undefined {
     for (const id of rule.requires ?? []) {
       const findings = this.byId.get(id) ?? []
       const relevant = findings.length > 1 ? findings.filter((f) => f.resource === resource) : findings
@@ -280,7 +285,7 @@ class Evaluator {
         const why = blocking.status === 'error' ? 'could not be checked' : blocking.status === 'muted' ? 'is waived' : `did not pass (${blocking.status})`
         // The prerequisite's own words say what is missing ("Redshift cluster 'x' was not found").
         const what = blocking.status === 'fail' || blocking.subjectMissing ? `: ${blocking.message}` : ''
-        return `prerequisite ${id} ${why}${what}`
+        return { message: `prerequisite ${id} ${why}${what}`, blockedBy: { ruleId: id, status: blocking.status } }
       }
     }
     return undefined
@@ -323,7 +328,7 @@ class Evaluator {
 
   private heldByPrerequisite(rule: Rule, scope: PlaceholderScope): Finding | undefined {
     const prerequisite = this.blockingPrerequisite(rule, renderText(rule.resource, scope))
-    return prerequisite ? this.finding(rule, 'skipped', prerequisite, scope) : undefined
+    return prerequisite ? this.finding(rule, 'skipped', prerequisite.message, scope, { blockedBy: prerequisite.blockedBy }) : undefined
   }
 
   /** The elements the rule's list parameter names (e.g. each configured source schema). */

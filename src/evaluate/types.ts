@@ -26,6 +26,8 @@ export interface Finding {
   howToCheck?: string
   /** For `skipped`: held back because a prerequisite's subject does not exist (no cluster, no role). */
   subjectMissing?: boolean
+  /** For `skipped` by a prerequisite: which rule held it back, with that rule's status. */
+  blockedBy?: { ruleId: string; status: Status }
   /** For a `fail` judged on infrastructure-as-code: the change to make in the file. */
   iacFix?: string
   /** For a `fail` on a live account: the exact changes the plan would make, each with its command. */
