@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import { resolveParameters, type Parameters as GuardParameters, type RawInputs } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { RuleSet } from '../../src/config/rule-set.types.js'
 import { evaluate } from '../../src/evaluate/engine.js'
@@ -34,7 +34,7 @@ function rulesFile(name: string, yaml: string): string {
 const compliant = (): AccountState =>
   JSON.parse(readFileSync(path.join(ROOT, 'examples/serverless-compliant.state.json'), 'utf8')) as AccountState
 
-function params(): Parameters {
+function params(): GuardParameters {
   const values: Record<string, string> = {
     'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
     'cargo-ips': '3.251.12.34',
