@@ -94,6 +94,8 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
     const pointer = `/rules/${origin.index}`
     const ownThen = (origin.doc.value as { rules: Record<string, unknown>[] }).rules[origin.index]?.['then'] !== undefined
     const then = origin.doc.locate(`${pointer}/then`)
+    const ownRemediation = (origin.doc.value as { rules: Record<string, unknown>[] }).rules[origin.index]?.['remediation'] !== undefined
+    const remediation = origin.doc.locate(`${pointer}/remediation`)
     return {
       ...(rule as unknown as Rule),
       source: {
@@ -102,7 +104,8 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
         ...(origin.doc === docs[0] ? { builtIn: true } : {}),
         pointer,
         // An override that leaves `then` alone points at the rule; that is where to look.
-        ...(ownThen && then.line !== undefined ? { then: { line: then.line, column: then.column ?? 1 } } : {})
+        ...(ownThen && then.line !== undefined ? { then: { line: then.line, column: then.column ?? 1 } } : {}),
+        ...(ownRemediation && remediation.line !== undefined ? { remediation: { line: remediation.line, column: remediation.column ?? 1 } } : {})
       }
     }
   })

@@ -67,6 +67,8 @@ export interface RuleSource {
   /** The rule's JSON pointer in its file (e.g. /rules/3), and where its `then` starts. */
   pointer?: string
   then?: { line: number; column: number }
+  /** Where its `remediation` starts, when the file gives one (for problems with the action it names). */
+  remediation?: { line: number; column: number }
 }
 
 export interface RuleSet {

@@ -319,6 +319,7 @@ const ruleFileCases: BadInputCase[] = [
   { id: 'rules-given-not-pointer', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    given: iam/role\n' }, place: 'rules.yaml:3:12 at /rules/0/given' },
   { id: 'rules-docs-http', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    docs: http://example.com/\n' }, place: 'rules.yaml:3:11 at /rules/0/docs' },
   { id: 'rules-remediation-empty', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    remediation: {}\n' }, place: 'rules.yaml:3:18 at /rules/0/remediation' },
+  { id: 'rules-remediation-action-unknown', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    remediation: { action: create-rol }\n' }, place: 'rules.yaml:3:18 at /rules/0/remediation/action' },
   { id: 'rules-requires-parameter-unknown', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    requiresParameters: [password]\n' }, place: 'rules.yaml:3:26 at /rules/0/requiresParameters/0' },
   { id: 'rules-then-not-object', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    then: "type: object"\n' }, place: 'rules.yaml:3:11 at /rules/0/then' },
   {

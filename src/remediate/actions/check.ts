@@ -12,7 +12,8 @@ const ajv = new Ajv({ allErrors: true, strict: false })
 
 function placeOf(rule: Rule, below: string): ConfigProblem['where'] {
   const source = rule.source
-  return { file: source?.file ?? 'rules', ...(source ? { line: source.line } : {}), pointer: `${source?.pointer ?? `/rules/${rule.id}`}/remediation/${below}` }
+  const at = source?.remediation ?? (source ? { line: source.line } : {})
+  return { file: source?.file ?? 'rules', ...at, pointer: `${source?.pointer ?? `/rules/${rule.id}`}/remediation/${below}` }
 }
 
 export function actionProblems(rules: readonly Rule[]): ConfigProblem[] {
