@@ -131,6 +131,16 @@ export interface SqlFunctionRoleState extends SqlIdentity {
 export interface SqlTablePrivilege {
   name: string
   select: boolean
+  /** 'table' or 'view' (GRANT SELECT ON ALL TABLES IN SCHEMA covers both: r_GRANT). */
+  kind?: 'table' | 'view'
+  owner?: string
+}
+
+/** A user whose future tables in a source schema Cargo must read, and whether they will be readable. */
+export interface SqlFutureTableOwner {
+  name: string
+  /** Default privileges FOR USER this owner (or a scoped permission) give the Cargo user SELECT. */
+  covered: boolean
 }
 
 export interface SqlSourceSchemaState {
@@ -139,8 +149,18 @@ export interface SqlSourceSchemaState {
   exists: boolean
   usage: boolean
   tables: SqlTablePrivilege[]
-  /** Default privileges grant SELECT on future tables to the user. */
+  /** Tables created later in the schema, by every owner in futureTableOwners, will be readable. */
   defaultSelect: boolean
+  futureTableOwners?: SqlFutureTableOwner[]
+  /** Names of futureTableOwners not covered, for the finding's message. */
+  uncoveredOwners?: string[]
+}
+
+/** Whether the Cargo user may run CREATE [OR REPLACE] EXTERNAL FUNCTION (r_CREATE_EXTERNAL_FUNCTION). */
+export interface SqlExternalFunctionState {
+  allowed: boolean
+  /** How: 'superuser', or the role (or user) that holds the system privilege. */
+  via?: string
 }
 
 export interface SqlState {
@@ -152,6 +172,7 @@ export interface SqlState {
   /** USAGE ON LANGUAGE exfunc, held directly, through PUBLIC or a role. */
   exfuncUsage: boolean
   sourceSchemas: SqlSourceSchemaState[]
+  externalFunction: SqlExternalFunctionState
 }
 
 /** Why a part of the state could not be read. */
