@@ -126,6 +126,11 @@ export interface SqlFunctionRoleState extends SqlIdentity {
   systemPrivileges: string[]
   /** The role is granted to the Cargo user (directly or through another role). */
   grantedToUser: boolean
+  /**
+   * How the Cargo user holds CREATE OR REPLACE FUNCTION whatever the function role: 'superuser', or
+   * the role (any depth, sys:dba included) or user carrying it. Absent when it does not.
+   */
+  userPrivilegeVia?: string
 }
 
 export interface SqlTablePrivilege {
