@@ -18,7 +18,7 @@ const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
 
 const FORMATS = ['console', 'json', 'markdown', 'sarif', 'junit'] as const
 type Format = (typeof FORMATS)[number]
-const COMMANDS = ['audit', 'plan', 'apply'] as const
+const COMMANDS = ['audit', 'plan', 'apply', 'doctor'] as const
 
 /** Flags that only the CLI has, or short spellings of inputs. */
 const CLI_FLAGS = {
@@ -38,7 +38,7 @@ function usage(): string {
     .join('\n')
   return `cargo-redshift-guard ${VERSION}: audit an AWS account's setup for Cargo on Amazon Redshift.
 
-Usage: cargo-redshift-guard [audit|plan|apply] [options]
+Usage: cargo-redshift-guard [audit|plan|apply|doctor] [options]
 
 Commands:
   audit   read the account and judge every rule (default; read-only)
@@ -47,6 +47,8 @@ Commands:
   apply   with --plan-file: apply exactly that reviewed plan (refused if the account changed
           since); without: plan and apply in one go. Then audit again; the exit code is that
           audit's. Refused on pull_request / pull_request_target events.
+  doctor  try every read the enabled rules need (AWS calls and SQL statements) with these
+          credentials; one line per read: ok, or refused with the IAM action or SQL GRANT to allow it
 
 Options:
   -f, --format <${FORMATS.join('|')}>  what to print (default: console)
@@ -127,6 +129,12 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       emit(format === 'json' ? JSON.stringify(out.plan, null, 2) + '\n' : out.markdown)
       io.stderr.write(`plan written to ${out.planPath} and ${out.markdownPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person\n`)
       writeAuditFiles(config, out.audit, files)
+      return out.exitCode
+    }
+    if (config.params.mode === 'doctor') {
+      const { runDoctor } = await import('../doctor/index.js')
+      const out = await runDoctor(config)
+      emit(out.text)
       return out.exitCode
     }
     if (config.params.mode === 'apply') {

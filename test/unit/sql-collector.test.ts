@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { collectSql } from '../../src/collect/aws/sql.js'
 import { statementClassOf } from '../../src/collect/aws/sql-statements.js'
-import type { CollectContext } from '../../src/collect/types.js'
+import type { CollectContext, Probe } from '../../src/collect/types.js'
 import type { AccountState, SqlState } from '../../src/state/types.js'
 import { makeParameters } from '../fixtures/parameters.js'
 
@@ -136,7 +136,7 @@ function rowsFor(m: Model, sql: string, database: string): Row[] {
     const wanted = names(/'([^']+)'/g)
     return Object.entries(m.schemas)
       .filter(([s]) => wanted.includes(s))
-      .flatMap(([s, info]) => {
+      .flatMap(([s, info]): Row[] => {
         const rels = m.relations.filter((r) => r.schema === s)
         const base = { schema_name: s, schema_owner: info.owner, schema_usage: info.usage.some((g) => g.type !== 'role' && reach(m, 'cargo_user', g)) }
         if (rels.length === 0) return [{ ...base, relation_name: null, relation_kind: null, relation_owner: null, relation_select: null }]
@@ -196,7 +196,9 @@ beforeEach(() => {
   })
 })
 
+let probes: Probe[] = []
 async function collect(params: Record<string, unknown> = {}, database = 'dev'): Promise<AccountState> {
+  probes = []
   model.databases['dev'] ??= { owner: 'admin', privileges: [] }
   const state = { unavailable: [] } as unknown as AccountState
   const ctx: CollectContext = {
@@ -205,7 +207,8 @@ async function collect(params: Record<string, unknown> = {}, database = 'dev'): 
     call: (_s, _o, fn) => fn(new AbortController().signal),
     unavailable: (pointer, cause) => state.unavailable.push({ pointer, cause }),
     state,
-    now: new Date()
+    now: new Date(),
+    observe: (probe) => probes.push(probe)
   }
   await collectSql(ctx, new RedshiftDataClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }), { workgroupName: 'wg', database })
   return state
@@ -322,6 +325,10 @@ describe('SQL collector (mocked Data API)', () => {
     expect(pointers).not.toContain('/sql/databasePrivileges')
     expect(pointers).not.toContain('/sql/sourceSchemas/0/tables')
     for (const u of s.unavailable) expect(u.cause.message).toContain('GRANT ACCESS SYSTEM TABLE TO ROLE')
+    // doctor's line for it names the grant to make
+    expect(probes.filter((p) => !p.ok)).toEqual([
+      expect.objectContaining({ kind: 'sql', grant: expect.stringContaining('GRANT ROLE cargo_guard_audit TO "auditor_user"') })
+    ])
   })
 
   it('the same session with ACCESS SYSTEM TABLE through a role sees everything', async () => {
@@ -341,6 +348,7 @@ describe('SQL collector (mocked Data API)', () => {
     expect(s.unavailable[0]!.cause.message).toMatch(/^could not read roles, role grants.*: permission denied for relation svv_user_grants$/)
     expect(sqlOf(s).database.exists).toBe(true)
     expect(sqlOf(s).user.exists).toBe(true)
+    expect(probes.find((p) => !p.ok)).toMatchObject({ kind: 'sql', database: 'dev', message: 'permission denied for relation svv_user_grants', grant: expect.stringContaining('ACCESS SYSTEM TABLE') })
   })
 
   it('a hostile identifier stays inside its literal', async () => {

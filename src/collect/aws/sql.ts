@@ -197,6 +197,24 @@ export function visibilityCause(sessionUser: string | null): CollectionCause {
   }
 }
 
+/** The GRANT (or sign-in change) that would let the session run a statement Redshift refused. */
+function grantFor(message: string, s: AuditStatement): { grant?: string } {
+  const relation = /permission denied for (?:relation|view|table) "?([^"\s]+)"?/i.exec(message)
+  if (relation) {
+    return {
+      grant: /^(svv|svl|stl|stv|sys)_/i.test(relation[1]!)
+        ? visibilityGrant(null)
+        : `GRANT SELECT ON ${relation[1]} TO <data-api-user>;`
+    }
+  }
+  const schema = /permission denied for schema "?([^"\s]+)"?/i.exec(message)
+  if (schema) return { grant: `GRANT USAGE ON SCHEMA ${schema[1]} TO <data-api-user>;` }
+  if (/permission denied|not authorized|must be superuser/i.test(message)) {
+    return { grant: s.class === 'system-views' ? visibilityGrant(null) : 'sign the Data API in as a superuser (data-api-secret-arn)' }
+  }
+  return {}
+}
+
 const grantee = (type: Cell | undefined, name: Cell | undefined) => ({ type: str(type) ?? '', name: str(name) })
 
 /** Privilege names as SVV views spell them; TEMP and TEMPORARY are one privilege (r_GRANT). */
@@ -236,9 +254,13 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
         try {
           const result = await runSql(ctx, client, target, s.database, s.sql, deadline)
           outcomes.set(s.key, { ok: true, rows: result.rows })
+          ctx.observe?.({ kind: 'sql', database: s.database, purpose: s.purpose, ok: true })
         } catch (err) {
           const cause = causeOf(SERVICE, 'ExecuteStatement', err)
           outcomes.set(s.key, { ok: false, cause: { ...cause, message: `could not ${s.purpose}: ${cause.message}` } })
+          // A source database that does not exist is a finding (the schema is missing), not a refusal.
+          const missing = missingDatabase(cause, s.database)
+          ctx.observe?.({ kind: 'sql', database: s.database, purpose: s.purpose, ok: missing, message: cause.message, ...(missing ? {} : grantFor(cause.message, s)) })
         }
       })
     )
@@ -276,6 +298,15 @@ function fill(
   const graph = grantGraphOf(identities, grants)
   const session = sessionVisibility(identities, graph)
   const hidden = visibilityCause(session.user)
+  if (!identitiesFailed && !grantsFailed && outcomes.has('grants')) {
+    ctx.observe?.({
+      kind: 'sql',
+      database: target.database,
+      purpose: `see every identity's grants in the SVV views as ${session.user ?? 'the session user'} (superuser or ACCESS SYSTEM TABLE)`,
+      ok: session.seesAll,
+      ...(session.seesAll ? {} : { message: hidden.message, grant: visibilityGrant(session.user) })
+    })
+  }
 
   const userRows = identities.filter((r) => r['user_name'] === p.dbUser)
   const userExists = userRows.length > 0
