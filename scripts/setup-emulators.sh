@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure the emulators the end-to-end tests need are installed: moto >= 5 with its
-# server extra (Flask). Idempotent: does nothing when they are already importable.
+# Makes sure the emulators the end-to-end tests need are installed: PostgreSQL's server binaries
+# (the Redshift stand-in runs a throwaway cluster on them) and moto >= 5 with its server extra
+# (Flask). Idempotent: does nothing when they are already there.
+#
+# PostgreSQL, when initdb is missing: the Debian package `postgresql` through apt-get (as root, or
+# with passwordless sudo). No default cluster is created: the tests start their own.
 #
 # Order of attempts when moto is missing:
 #   1. python3 -m pip install 'moto[server]>=5.1,<6'
@@ -26,6 +30,50 @@ PY
 version() {
   "$1" -c 'import moto; print(moto.__version__)' 2>/dev/null || echo unknown
 }
+
+pg_bin() {
+  if [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/initdb" ]; then echo "$PG_BIN"; return 0; fi
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$d/initdb" ] && [ -x "$d/postgres" ]; then echo "$d"; return 0; fi
+  done
+  if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then pg_config --bindir; return 0; fi
+  return 1
+}
+
+if bin="$(pg_bin)"; then
+  echo "setup-emulators: PostgreSQL server binaries found in $bin; nothing to do"
+else
+  SUDO=''
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO='sudo -n'; else
+      echo "setup-emulators: PostgreSQL (initdb, postgres) not found and not root: install the Debian package 'postgresql' or set PG_BIN" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup-emulators: PostgreSQL not found and apt-get is missing: install PostgreSQL's server and set PG_BIN" >&2
+    exit 1
+  fi
+  echo "setup-emulators: PostgreSQL not found; installing the Debian package 'postgresql'"
+  # The tests run their own throwaway clusters: ask postgresql-common not to create (and start) 'main'.
+  # (postgresql-common reads create_main_cluster from createcluster.conf; --force-confold keeps ours.)
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    $SUDO mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  pglog="$(mktemp)"
+  if $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >"$pglog" 2>&1 &&
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold postgresql >>"$pglog" 2>&1 &&
+    bin="$(pg_bin)"; then
+    echo "setup-emulators: installed PostgreSQL ($bin)"
+    rm -f "$pglog"
+  else
+    echo "setup-emulators: could not install PostgreSQL; last output:" >&2
+    tail -n 30 "$pglog" >&2
+    exit 1
+  fi
+fi
 
 if ! command -v "$PYTHON" >/dev/null 2>&1; then
   echo "setup-emulators: $PYTHON not found; install Python 3.9+ first" >&2
