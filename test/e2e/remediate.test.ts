@@ -34,7 +34,6 @@ import { collectLive, type Collector } from '../../src/run.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { startIamRolesProxy, type IamRolesProxy } from '../fakes/redshift-iam-roles-proxy.js'
-import type { FakeRedshiftCatalog } from '../fakes/redshift-data-server.js'
 import {
   ACCOUNT_ID,
   CARGO_IPS,
@@ -46,7 +45,6 @@ import {
   seedCompliantProvisioned,
   seedCompliantServerless,
   startEmulators,
-  type CargoNames,
   type Drift,
   type Emulators,
   type Seeded
@@ -83,13 +81,6 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'crg-remediate-'))
 })
 
-/** Everything of the SQL setup missing: no database, user or function role. */
-function dropSql(catalog: FakeRedshiftCatalog, n: CargoNames): void {
-  catalog.dropUser(n.dbUser)
-  delete catalog.data.databases[n.database]
-  delete catalog.data.roles[n.functionRole]
-  catalog.data.systemPrivileges = catalog.data.systemPrivileges.filter((g) => g.grantee !== `role:${n.functionRole}`)
-}
 
 /** The account drifted on every rule apply can fix, with things of the owner's own that must survive. */
 const DRIFTED: Drift = {
@@ -100,7 +91,8 @@ const DRIFTED: Drift = {
   ingress: 'none',
   notAssociated: true,
   notPubliclyAccessible: true,
-  sql: dropSql
+  // Everything of the SQL setup missing: no database, user or function role; only the source schema.
+  sqlSetup: 'source-only'
 }
 
 function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInputs {
@@ -255,7 +247,7 @@ describe('apply on Redshift Serverless', () => {
     expect(created).toMatchObject({ operation: 'ExecuteStatement', status: 'FINISHED', database: 'dev' })
     expect(em.data.statements.some((s) => s.sql.includes(PASSWORD))).toBe(true)
     expect(JSON.stringify(out.events) + JSON.stringify(out.plan)).not.toContain(PASSWORD)
-    expect(em.catalog.data.users['cargo_user']).toMatchObject({ superuser: false })
+    expect(await em.data.rows(`SELECT usesuper FROM pg_user WHERE usename = 'cargo_user'`)).toEqual([{ usesuper: false }])
 
     // A rerun finds nothing to do.
     const again = await apply(config)
@@ -469,7 +461,8 @@ describe('permissions', () => {
       ingress: 'none',
       notAssociated: true,
       notPubliclyAccessible: true,
-      sql: dropSql
+      // Everything of the SQL setup missing: no database, user or function role; only the source schema.
+  sqlSetup: 'source-only'
     })
     const { iam } = seedClients(em)
     const grant = async (document: unknown, name: string) => {
@@ -538,8 +531,8 @@ describe('SQL through the Data API', () => {
       clients.destroy()
     }
     expect(em.data.statements.filter((s) => s.sql.startsWith('CREATE ROLE'))).toHaveLength(1)
-    expect(em.catalog.data.roles[hostile]).toBeDefined()
-    expect(em.catalog.data.users['admin']).toBeDefined()
+    expect(await em.data.rows(`SELECT role_name FROM svv_roles WHERE role_name = '${hostile.replace(/'/g, "''")}'`)).toEqual([{ role_name: hostile }])
+    expect(await em.data.rows(`SELECT usename FROM pg_user WHERE usename = 'admin'`)).toEqual([{ usename: 'admin' }])
   })
 })
 

@@ -158,7 +158,6 @@ describe('compliant accounts', () => {
 })
 
 describe('each rule drifted alone: that rule fails, the rules requiring it are skipped, every other rule passes', () => {
-  const CARGO = 'user:cargo_user'
   interface Row {
     rule: string
     drift: Drift
@@ -192,44 +191,27 @@ describe('each rule drifted alone: that rule fails, the rules requiring it are s
     { rule: 'network-cargo-ip-inbound', drift: { ingress: 'none' } },
     { rule: 'iam-lambda-user', drift: { lambdaUser: 'no-policy' } },
     { rule: 'iam-lambda-user-key', drift: { lambdaUser: 'no-key' } },
-    { rule: 'sql-database', drift: { sql: (c, n) => void delete c.data.databases[n.database] } },
-    {
-      rule: 'sql-user',
-      drift: {
-        sql: (c, n) => {
-          const user = c.data.users[n.dbUser]
-          if (user) user.superuser = true
-        }
-      }
-    },
-    { rule: 'sql-database-all', drift: { sql: (c, n) => void c.revokeDatabase(n.database, ['CREATE'], n.dbUser) } },
-    {
-      rule: 'sql-function-role',
-      drift: { sql: (c, n) => void (c.data.userRoles = c.data.userRoles.filter((g) => !(g.user === n.dbUser && g.role === n.functionRole))) }
-    },
+    { rule: 'sql-database', drift: { sqlSetup: 'no-database' } },
+    { rule: 'sql-user', drift: { sql: (r, n) => r.admin(`ALTER USER ${n.dbUser} CREATEUSER`) } },
+    { rule: 'sql-database-all', drift: { sql: (r, n) => r.admin(`REVOKE CREATE ON DATABASE ${n.database} FROM ${n.dbUser}`) } },
+    { rule: 'sql-function-role', drift: { sql: (r, n) => r.admin(`REVOKE ROLE ${n.functionRole} FROM ${n.dbUser}`) } },
     {
       rule: 'sql-exfunc-usage',
-      drift: {
-        sql: (c, n) => {
-          const db = c.db(n.database)
-          db.languageGrants = db.languageGrants.filter((g) => !(g.language === 'exfunc' && g.grantee === CARGO))
-        }
-      }
+      drift: { sql: (r, n) => r.admin(`REVOKE USAGE ON LANGUAGE exfunc FROM ${n.dbUser}`, { database: n.database }) }
     },
     {
       rule: 'sql-source-select',
       drift: {
-        sql: (c, n) => {
+        sql: (r, n) => {
           const [database = '', schema = ''] = n.sourceSchema.split('.')
-          const table = c.table(database, schema, 'contacts')
-          table.grants = table.grants.filter((g) => g.grantee !== CARGO)
+          return r.admin(`REVOKE SELECT ON ${schema}.contacts FROM ${n.dbUser}`, { database })
         }
       }
     }
   ]
 
   it('the table has one row per rule of the catalogue that can drift alone', () => {
-    const warnings = ['network-cargo-ingress-narrow', 'iam-lambda-user-key-age', 'sql-source-default-privileges', 'redshift-exists']
+    const warnings = ['network-cargo-ingress-narrow', 'iam-lambda-user-key-age', 'sql-source-default-privileges', 'sql-external-function', 'redshift-exists']
     expect(ROWS.map((r) => r.rule).sort()).toEqual([...requires.keys()].filter((id) => !warnings.includes(id)).sort())
   })
 
@@ -305,7 +287,7 @@ describe('IAM policies judged by meaning, on the live account', () => {
 describe('access denied per operation (the proxy answers as AWS would): error naming the action, never pass', () => {
   const ROLE = ['iam-role-exists', 'iam-role-trusts-redshift', 'iam-role-trusts-lambda', 'iam-role-cross-account-attached', 'iam-role-lambda-policies']
   const NETWORK = ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']
-  const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-source-select', 'sql-source-default-privileges']
+  const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-external-function', 'sql-source-select', 'sql-source-default-privileges']
   const ROWS: Array<{ service: Service; operation: string; errors: string[] }> = [
     { service: 'iam', operation: 'GetRole', errors: [...ROLE, 'redshift-role-associated'] },
     { service: 'iam', operation: 'GetUser', errors: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age'] },

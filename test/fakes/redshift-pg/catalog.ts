@@ -192,7 +192,7 @@ $$;
 
 -- r_SVV_DATABASE_PRIVILEGES
 CREATE VIEW pg_catalog.svv_database_privileges AS
-SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option
+SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option, 'DATABASE'::text AS privilege_scope
 FROM pg_database d, pg_catalog.rs_acl_rows(coalesce(d.datacl, acldefault('d', d.datdba)), d.datdba) x
 WHERE NOT d.datistemplate AND d.datname <> 'postgres';
 
