@@ -11,7 +11,7 @@
  * Set operations only combine columns of one type category (r_UNION: no implicit conversion between
  * categories), so every UNION ALL branch casts each column to VARCHAR; booleans never meet a UNION.
  */
-import { quoteLiteral as lit } from './sql-text.js'
+import { queryText as lit } from './sql-text.js'
 import { ACCESS_SYSTEM_TABLE, CREATE_EXTERNAL_FUNCTION, CREATE_FUNCTION } from './sql-grants.js'
 
 export type StatementClass = 'leader-catalog' | 'system-views'
@@ -78,7 +78,7 @@ function rows(branches: Array<{ kind: string; cols: string[]; from: string }>): 
  * Cargo database and its owner, and has_database_privilege for CREATE and TEMP (it covers grants to
  * the user, PUBLIC and groups). Each has_* call is guarded so a missing user or database reads NULL.
  */
-export function identitiesSql(p: { database: string; dbUser: string }): string {
+export function identitiesSql(p: { database: string; dbUser: string }, databasePrivileges = true): string {
   const user = lit(p.dbUser)
   const db = lit(p.database)
   const both = `EXISTS (SELECT 1 FROM pg_user WHERE usename = ${user}) AND EXISTS (SELECT 1 FROM pg_database WHERE datname = ${db})`
@@ -86,9 +86,11 @@ export function identitiesSql(p: { database: string; dbUser: string }): string {
     'SELECT u.usename AS user_name, u.usesuper AS superuser, g.groname AS group_name,',
     '  current_user AS session_user_name,',
     `  EXISTS (SELECT 1 FROM pg_database WHERE datname = ${db}) AS database_exists,`,
-    `  (SELECT o.usename FROM pg_database d JOIN pg_user o ON o.usesysid = d.datdba WHERE d.datname = ${db}) AS database_owner,`,
-    `  CASE WHEN ${both} THEN has_database_privilege(${user}, ${db}, 'CREATE') END AS db_create,`,
-    `  CASE WHEN ${both} THEN has_database_privilege(${user}, ${db}, 'TEMP') END AS db_temp`,
+    `  (SELECT o.usename FROM pg_database d JOIN pg_user o ON o.usesysid = d.datdba WHERE d.datname = ${db}) AS database_owner` +
+      (databasePrivileges
+        ? `,\n  CASE WHEN ${both} THEN has_database_privilege(${user}, ${db}, 'CREATE') END AS db_create,` +
+          `\n  CASE WHEN ${both} THEN has_database_privilege(${user}, ${db}, 'TEMP') END AS db_temp`
+        : ''),
     'FROM pg_user u LEFT JOIN pg_group g ON u.usesysid = ANY (g.grolist)',
     `WHERE u.usename = ${user} OR u.usename = current_user`
   ].join('\n')

@@ -72,7 +72,7 @@ export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, t
       purpose: `read the Cargo user, its groups and database ${p.database} from the catalogue (pg_user, pg_group, pg_database)`,
       class: 'leader-catalog',
       database: target.database,
-      sql: identitiesSql(p)
+      sql: identitiesSql(p, wanted.includes('databasePrivileges'))
     }
   ]
   if (needs('grants')) {
@@ -545,11 +545,11 @@ function report(ctx: CollectContext, failures: Failure[], wanted: string[]): voi
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f.pointer) - rank(b.f.pointer) || (a.f.pointer < b.f.pointer ? -1 : a.f.pointer > b.f.pointer ? 1 : a.i - b.i))
     .map(({ f }) => f)
+  // One cause per fact: the first is what its rules will name.
   const seen = new Set<string>()
   for (const f of ordered) {
-    const k = `${f.pointer} ${key(f.cause)}`
-    if (seen.has(k)) continue
-    seen.add(k)
+    if (seen.has(f.pointer)) continue
+    seen.add(f.pointer)
     ctx.unavailable(f.pointer, f.cause)
   }
 }
