@@ -212,7 +212,8 @@ describe('apply on Redshift Serverless', () => {
       'sql-grant-exfunc',
       'sql-grant-schema-usage:sales.crm',
       'sql-grant-select:sales.crm',
-      'sql-default-privileges:sales.crm'
+      'sql-default-privileges:sales.crm:admin',
+      'sql-grant-external-function'
     ])
     expect(out.result?.changes).toBe(out.plan?.steps.length)
     // Each change was reported as it happened.
