@@ -6,16 +6,14 @@
  *
  * One emulator set and one proxy for the file; every test starts from an empty account.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AttachRolePolicyCommand, CreatePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
-import { parseOutputFile, parseWorkflowCommands, ROOT } from '../action/run-dist.js'
+import { runDistActionLive } from '../action/run-dist.js'
 import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../proxy/aws-proxy.js'
 import {
   CARGO_IPS,
@@ -348,45 +346,10 @@ describe('throttling', () => {
 })
 
 describe('the bundled action (dist/index.js) in live mode', () => {
-  /**
-   * Like test/action/run-dist.ts's runDistAction, but asynchronous: the fakes and the proxy run
-   * in this process, so a spawnSync would block them while the action waits for their answers.
-   */
-  async function runDistLive(inputs: Record<string, string>, extraEnv: Record<string, string>) {
-    const dir = mkdtempSync(join(tmpdir(), 'crg-action-live-'))
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary')
-    writeFileSync(outputFile, '')
-    writeFileSync(summaryFile, '')
-    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
-    const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
-      cwd: dir,
-      env: { ...clean, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: dir, ...inputEnv, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const status = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
-    clearTimeout(timer)
-    return {
-      status,
-      stdout,
-      stderr,
-      dir,
-      commands: parseWorkflowCommands(stdout),
-      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-      summary: readFileSync(summaryFile, 'utf8')
-    }
-  }
-
   it('audits the emulated account and reports the one drift in outputs, annotations, summary and report', async () => {
     const seeded = await seedCompliantServerless(em, { notPubliclyAccessible: true })
     const n = seeded.names
-    const run = await runDistLive(
+    const run = await runDistActionLive(
       {
         region: em.region,
         'cargo-role-arn': CARGO_ROLE_ARN,
@@ -404,12 +367,12 @@ describe('the bundled action (dist/index.js) in live mode', () => {
       env
     )
     expect(run.status, run.stderr + run.stdout).toBe(1)
-    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '20', 'report-path': 'report.json' })
+    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '21', 'report-path': 'report.json' })
     const annotated = run.commands.filter((c) => c.command === 'error' && c.properties['title'])
     expect(annotated.map((c) => c.properties['title']?.split(':')[0])).toEqual(['redshift-publicly-accessible'])
     expect(run.summary).toContain('redshift-publicly-accessible')
     const report = JSON.parse(readFileSync(join(run.dir, 'report.json'), 'utf8')) as Report
-    expect(report.summary).toMatchObject({ total: 21, pass: 20, fail: 1, error: 0 })
+    expect(report.summary).toMatchObject({ total: 22, pass: 21, fail: 1, error: 0 })
     // It read the account through the emulators (by way of the proxy), not a state file.
     expect(proxy.calls.some((c) => c.service === 'redshift-serverless' && c.operation === 'GetWorkgroup')).toBe(true)
   })
