@@ -166,9 +166,9 @@ describe('collectSql against the Redshift stand-in', () => {
     const { sql, unavailable } = await audit()
     expect(unavailable).toEqual([])
     expect(sql).toEqual(COMPLIANT_SQL)
-    // identities + grants in 'dev', exfunc in cargo_db, catalogue + grants in sales_db.
-    expect(redshift.calls['ExecuteStatement']).toBe(5)
-    expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev', 'dev', 'sales_db', 'sales_db'])
+    // identities in 'dev', grants with exfunc in cargo_db, catalogue + grants in sales_db.
+    expect(redshift.calls['ExecuteStatement']).toBe(4)
+    expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev', 'sales_db', 'sales_db'])
     expect(redshift.statements.every((s) => s.status === 'FINISHED')).toBe(true)
     for (const s of redshift.statements) expect(['leader-catalog', 'system-views']).toContain(statementClassOf(s.sql))
     // Every ExecuteStatement was sent before the first GetStatementResult: no statement waits on another.
@@ -190,8 +190,8 @@ describe('collectSql against the Redshift stand-in', () => {
     await compliant()
     const { calls } = await audit()
     expect(new Set(calls)).toEqual(new Set(['redshift-data:ExecuteStatement', 'redshift-data:DescribeStatement', 'redshift-data:GetStatementResult']))
-    expect(redshift.calls['DescribeStatement']).toBe(10)
-    expect(calls.filter((c) => c.endsWith('DescribeStatement'))).toHaveLength(10)
+    expect(redshift.calls['DescribeStatement']).toBe(8)
+    expect(calls.filter((c) => c.endsWith('DescribeStatement'))).toHaveLength(8)
     const describes = redshift.log.filter((c) => c.operation === 'DescribeStatement')
     expect(describes.every((c) => c.input['WaitTimeSeconds'] === 2)).toBe(true)
   })
@@ -343,8 +343,10 @@ describe('collectSql against the Redshift stand-in', () => {
     it('sends the exfunc statement alongside the others; a missing Cargo database makes it false, not unavailable', async () => {
       await compliant()
       const { sql, unavailable } = await audit({ database: 'missing_db' })
-      // Five statements, none waiting on another: identities and grants in dev, exfunc in missing_db (fails), two in sales_db.
+      // identities in dev, grants in missing_db (fails: read again in dev), two in sales_db.
       expect(redshift.calls['ExecuteStatement']).toBe(5)
+      expect(unavailable).toEqual([])
+      expect(sql.functionRole).toEqual(COMPLIANT_SQL.functionRole)
       expect(sql.database).toEqual({ name: 'missing_db', exists: false })
       expect(sql.exfuncUsage).toBe(false)
       expect(unavailable.filter((u) => u.pointer === '/sql/exfuncUsage')).toEqual([])
@@ -518,8 +520,8 @@ describe('collectSql against the Redshift stand-in', () => {
           uncoveredOwners: ['admin']
         }
       ])
-      // identities, grants, exfunc, 2 x events_db, 2 x sales_db: the two sales_db schemas share their statements.
-      expect(redshift.calls['ExecuteStatement']).toBe(7)
+      // identities, grants (with exfunc), 2 x events_db, 2 x sales_db: the two sales_db schemas share their statements.
+      expect(redshift.calls['ExecuteStatement']).toBe(6)
       expect(redshift.statements.filter((s) => s.database === 'sales_db')).toHaveLength(2)
     })
 
@@ -564,7 +566,7 @@ describe('collectSql against the Redshift stand-in', () => {
       await compliant()
       const { sql } = await audit({ sourceSchemas: [] })
       expect(sql.sourceSchemas).toEqual([])
-      expect(redshift.calls['ExecuteStatement']).toBe(3)
+      expect(redshift.calls['ExecuteStatement']).toBe(2)
     })
 
     it('reads names that need quoting (tables with quotes and upper case)', async () => {
@@ -609,7 +611,7 @@ describe('collectSql against the Redshift stand-in', () => {
       await compliant()
       const { sql } = await audit({}, { needs: (p) => p !== '/sql/sourceSchemas' })
       expect(sql.sourceSchemas).toBeUndefined()
-      expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev', 'dev'])
+      expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev'])
     })
   })
 
@@ -687,17 +689,16 @@ describe('collectSql against the Redshift stand-in', () => {
       expect(sql).toEqual({ database: COMPLIANT_SQL.database, user: COMPLIANT_SQL.user })
     })
 
-    it('marks exfuncUsage alone when the Cargo database statement fails', async () => {
+    it('a failing Cargo-database statement (grants and exfunc) leaves the catalogue facts readable', async () => {
       await compliant()
       intercept = ({ operation, input }) =>
         operation === 'ExecuteStatement' && input['Database'] === 'cargo_db' ? { fail: 'ERROR: connection refused' } : undefined
       const { sql, unavailable } = await audit()
-      expect(unavailable.map((u) => [u.pointer, u.cause.message])).toEqual([
-        ['/sql/exfuncUsage', 'could not read USAGE ON LANGUAGE exfunc in database cargo_db (SVV_LANGUAGE_PRIVILEGES): ERROR: connection refused']
-      ])
-      const { exfuncUsage, ...rest } = COMPLIANT_SQL
-      void exfuncUsage
-      expect(sql).toEqual(rest)
+      expect(unavailable.map((u) => u.pointer)).toEqual(['/sql/databasePrivileges', '/sql/functionRole', '/sql/exfuncUsage', '/sql/sourceSchemas', '/sql/externalFunction'])
+      expect(unavailable[0]!.cause.message).toBe(
+        'could not read roles, role grants, system privileges and database privileges (SVV_USER_GRANTS, SVV_ROLE_GRANTS, SVV_SYSTEM_PRIVILEGES, SVV_DATABASE_PRIVILEGES, and SVV_LANGUAGE_PRIVILEGES in cargo_db): ERROR: connection refused'
+      )
+      expect(sql).toEqual({ database: COMPLIANT_SQL.database, user: COMPLIANT_SQL.user })
     })
 
     it('gives up at the audit timeout and cancels the statement', async () => {

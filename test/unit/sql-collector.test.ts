@@ -348,7 +348,7 @@ describe('SQL collector (mocked Data API)', () => {
     expect(s.unavailable[0]!.cause.message).toMatch(/^could not read roles, role grants.*: permission denied for relation svv_user_grants$/)
     expect(sqlOf(s).database.exists).toBe(true)
     expect(sqlOf(s).user.exists).toBe(true)
-    expect(probes.find((p) => !p.ok)).toMatchObject({ kind: 'sql', database: 'dev', message: 'permission denied for relation svv_user_grants', grant: expect.stringContaining('ACCESS SYSTEM TABLE') })
+    expect(probes.find((p) => !p.ok)).toMatchObject({ kind: 'sql', database: 'cargo_db', message: 'permission denied for relation svv_user_grants', grant: expect.stringContaining('ACCESS SYSTEM TABLE') })
   })
 
   it('a hostile identifier stays inside its literal', async () => {

@@ -102,7 +102,8 @@ export const AUDITED_SYSTEM_PRIVILEGES = [CREATE_FUNCTION, CREATE_EXTERNAL_FUNCT
  * System views, cluster-wide: roles granted to users (SVV_USER_GRANTS) and to roles
  * (SVV_ROLE_GRANTS), whether the function role exists (SVV_ROLES), the system privileges the audit
  * looks for (SVV_SYSTEM_PRIVILEGES), database privileges and scoped permissions on the Cargo and
- * source databases (SVV_DATABASE_PRIVILEGES); with `languageHere`, USAGE on exfunc in this database.
+ * source databases (SVV_DATABASE_PRIVILEGES); with `languageHere`, USAGE on exfunc in this database
+ * (SVV_LANGUAGE_PRIVILEGES is per database, so the statement then runs in the Cargo database).
  */
 export function grantsSql(p: { functionRole: string; databases: string[]; languageHere: boolean }): string {
   const privileges = AUDITED_SYSTEM_PRIVILEGES.map(lit).join(', ')
@@ -132,11 +133,6 @@ function languageBranch() {
     cols: ['identity_type', 'identity_name'],
     from: `svv_language_privileges WHERE language_name = 'exfunc' AND UPPER(privilege_type) = 'USAGE'`
   }
-}
-
-/** System views, in the Cargo database: USAGE ON LANGUAGE exfunc (language privileges are per database). */
-export function languageSql(): string {
-  return rows([languageBranch()])
 }
 
 /**

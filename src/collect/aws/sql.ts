@@ -33,7 +33,6 @@ import {
 import {
   grantsSql,
   identitiesSql,
-  languageSql,
   sourceCatalogSql,
   sourceGrantsSql,
   type AuditStatement
@@ -51,7 +50,7 @@ export const FEEDS: Readonly<Record<Fact, readonly string[]>> = {
   user: ['identities'],
   databasePrivileges: ['identities', 'grants'],
   functionRole: ['identities', 'grants'],
-  exfuncUsage: ['identities', 'grants', 'language'],
+  exfuncUsage: ['identities', 'grants'],
   externalFunction: ['identities', 'grants'],
   sourceSchemas: ['identities', 'grants', 'source:']
 }
@@ -65,7 +64,10 @@ export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, t
   const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
   if (wanted.length === 0) return []
   const needs = (key: string) => wanted.some((f) => FEEDS[f].some((s) => s === key || (s === 'source:' && key.startsWith('source:'))))
-  const languageHere = wanted.includes('exfuncUsage') && target.database === p.database
+  // The role graph is cluster-wide, so the grants statement can run anywhere; it runs in the Cargo
+  // database when exfunc is wanted, where the per-database language privileges live, so that one
+  // statement answers both (a missing Cargo database falls back to target.database: see collectSql).
+  const languageHere = wanted.includes('exfuncUsage')
   const statements: AuditStatement[] = [
     {
       key: 'identities',
@@ -75,25 +77,7 @@ export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, t
       sql: identitiesSql(p, wanted.includes('databasePrivileges'))
     }
   ]
-  if (needs('grants')) {
-    const databases = [...new Set([p.database, ...(wanted.includes('sourceSchemas') ? p.sourceSchemas.map((s) => s.database) : [])])]
-    statements.push({
-      key: 'grants',
-      purpose: 'read roles, role grants, system privileges and database privileges (SVV_USER_GRANTS, SVV_ROLE_GRANTS, SVV_SYSTEM_PRIVILEGES, SVV_DATABASE_PRIVILEGES)',
-      class: 'system-views',
-      database: target.database,
-      sql: grantsSql({ functionRole: p.functionRole, databases, languageHere })
-    })
-  }
-  if (wanted.includes('exfuncUsage') && !languageHere) {
-    statements.push({
-      key: 'language',
-      purpose: `read USAGE ON LANGUAGE exfunc in database ${p.database} (SVV_LANGUAGE_PRIVILEGES)`,
-      class: 'system-views',
-      database: p.database,
-      sql: languageSql()
-    })
-  }
+  if (needs('grants')) statements.push(grantsStatement(p, wanted, languageHere ? p.database : target.database, languageHere))
   if (wanted.includes('sourceSchemas')) {
     for (const [database, names] of sourceChunks(p.sourceSchemas)) {
       const list = names.join(', ')
@@ -114,6 +98,19 @@ export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, t
     }
   }
   return statements
+}
+
+function grantsStatement(p: CollectContext['params'], wanted: readonly Fact[], database: string, languageHere: boolean): AuditStatement {
+  const databases = [...new Set([p.database, ...(wanted.includes('sourceSchemas') ? p.sourceSchemas.map((s) => s.database) : [])])]
+  return {
+    key: 'grants',
+    purpose:
+      'read roles, role grants, system privileges and database privileges (SVV_USER_GRANTS, SVV_ROLE_GRANTS, SVV_SYSTEM_PRIVILEGES, SVV_DATABASE_PRIVILEGES' +
+      (languageHere ? `, and SVV_LANGUAGE_PRIVILEGES in ${database})` : ')'),
+    class: 'system-views',
+    database,
+    sql: grantsSql({ functionRole: p.functionRole, databases, languageHere })
+  }
 }
 
 function sourceChunks(schemas: SourceSchema[]): Array<[string, string[]]> {
@@ -249,8 +246,7 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
     const deadline = Date.now() + p.timeoutSeconds * 1000
     const statements = auditStatements(ctx, target)
     const outcomes = new Map<string, Outcome>()
-    await Promise.all(
-      statements.map(async (s) => {
+    const runOne = async (s: AuditStatement) => {
         try {
           const result = await runSql(ctx, client, target, s.database, s.sql, deadline)
           outcomes.set(s.key, { ok: true, rows: result.rows })
@@ -262,8 +258,18 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
           const missing = missingDatabase(cause, s.database)
           ctx.observe?.({ kind: 'sql', database: s.database, purpose: s.purpose, ok: missing, message: cause.message, ...(missing ? {} : grantFor(cause.message, s)) })
         }
-      })
-    )
+    }
+    await Promise.all(statements.map(runOne))
+    // Without the Cargo database the role graph is read again where the session connects (the
+    // chain grows by one statement only in that drift; exfunc is then false, as the database is missing).
+    const grants = statements.find((s) => s.key === 'grants')
+    const grantsOutcome = outcomes.get('grants')
+    if (grants && grantsOutcome && !grantsOutcome.ok && grants.database !== target.database && missingDatabase(grantsOutcome.cause, grants.database)) {
+      const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
+      const again = grantsStatement(p, wanted, target.database, false)
+      statements.splice(statements.indexOf(grants), 1, again)
+      await runOne(again)
+    }
     fill(ctx, p, target, statements, outcomes, failures)
   } catch (err) {
     // Not expected: every statement handles its own failure. Keep the promise of never throwing.
@@ -378,13 +384,10 @@ function fill(
   }
 
   if (want('exfuncUsage') && needGrants('exfuncUsage')) {
-    const languageHere = target.database === p.database
-    const language = languageHere ? outcomes.get('grants') : outcomes.get('language')
+    const language = outcomes.get('grants')
     if (!databaseExists) {
       // Language privileges live in the Cargo database; without it there is nothing to hold.
       sql.exfuncUsage = false
-    } else if (language !== undefined && !language.ok) {
-      failures.push({ pointer: '/sql/exfuncUsage', cause: language.cause })
     } else {
       const usage =
         userExists &&
