@@ -15,8 +15,8 @@ export function readActionInputs(): RawInputs {
   for (const spec of INPUTS) {
     if (spec.only === 'cli') continue
     const value = core.getInput(spec.name)
-    // Mask before anything could print it.
-    if (spec.name === 'db-user-password' && value !== '') core.setSecret(value)
+    // Mask every secret before anything could print it.
+    if (spec.secret && value !== '') core.setSecret(value)
     if (value !== '') raw[spec.name] = { value, where: { input: spec.name } }
   }
   return raw

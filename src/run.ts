@@ -7,6 +7,8 @@ import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
 import { pointersOverlap } from './state/pointer.js'
 import { readSnapshot } from './state/snapshot.js'
+import { foreignPlan, foreignState } from './state/subject.js'
+import { ConfigError } from './config/errors.js'
 import type { AccountState } from './state/types.js'
 import { VERSION } from './version.js'
 
@@ -58,7 +60,8 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
   const summary = summarize(findings)
   const deployment = deploymentOf(state, params)
   const name = params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name
-  const region = params.region ?? state.source.region
+  // The region the facts were read in: a state-file's own, not AWS_REGION's.
+  const region = state.source.region ?? params.region
   const endpoint = state.redshift?.endpoint
   return {
     tool: { name: 'cargo-redshift-guard', version: VERSION },
@@ -110,6 +113,22 @@ export function readsLiveWithIac(params: Parameters, env: NodeJS.ProcessEnv): bo
   return target && credentials
 }
 
+/**
+ * A state-file read in another region, or for another workgroup or cluster, than the inputs
+ * name can show nothing about them: the run is refused (exit 2) naming the input and what the
+ * state was read for. Narrower mismatches (role, user, database...) make only the rules on
+ * them `error` (src/state/subject.ts), so the rest of the state is still judged.
+ */
+function refuseForeignState(config: Config, state: AccountState, file: string): void {
+  const places = config.places
+  // Without places (a Config built in code) every region counts as given.
+  const regionGiven = places === undefined || places['region'] !== undefined
+  const foreign = foreignState(state, config.params, file, regionGiven)
+  if (foreign.length > 0) {
+    throw new ConfigError(foreign.map((f) => ({ where: places?.[f.input] ?? { input: f.input }, message: f.message })))
+  }
+}
+
 export async function audit(
   config: Config,
   options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv } = {}
@@ -131,11 +150,17 @@ export async function audit(
   let stats: CollectStats | undefined
   if (params.stateFile) {
     state = readSnapshot(params.stateFile, cwd)
+    refuseForeignState(config, state, params.stateFile)
   } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
     const collect = options.collect ?? collectLive
     const collected = await collect(config, needs)
     state = collected.state
     stats = collected.stats
+  }
+  if (planned && state) {
+    const foreign = foreignPlan(state, planned)
+    const input = params.terraformPlan ? 'terraform-plan' : 'cloudformation-template'
+    if (foreign) throw new ConfigError([{ where: config.places?.[input] ?? { input }, message: `${iacFile} ${foreign}` }])
   }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')

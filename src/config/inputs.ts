@@ -11,6 +11,8 @@ export interface InputSpec {
   kind: 'string' | 'list' | 'boolean' | 'number'
   /** Only meaningful to the CLI or only to the action. */
   only?: 'cli' | 'action'
+  /** A secret: masked in the action's log as soon as it is read, never named by a rule. */
+  secret?: true
 }
 
 export const INPUTS: readonly InputSpec[] = [
@@ -53,11 +55,11 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'drift-issue', kind: 'boolean', default: 'false', only: 'action', description: 'On schedule and workflow_dispatch events, open one issue when drift appears, update it on later runs and close it when every rule passes (needs issues: write).' },
   { name: 'drift-issue-title', kind: 'string', default: 'Cargo on Redshift: setup drift', only: 'action', description: 'Title of the drift issue.' },
   { name: 'drift-issue-labels', kind: 'list', default: 'cargo-redshift-guard', only: 'action', description: 'Labels of the drift issue (the first one is used to find it again).' },
-  { name: 'github-token', kind: 'string', only: 'action', description: "Token for the PR comment and the drift issue. Defaults to the workflow's GITHUB_TOKEN." },
+  { name: 'github-token', kind: 'string', only: 'action', secret: true, description: "Token for the PR comment and the drift issue. Defaults to the workflow's GITHUB_TOKEN." },
   { name: 'remediate', kind: 'list', description: "Rule ids whose automatic fixes apply may make, or 'all'. Empty: apply changes nothing." },
   { name: 'allow-public-access', kind: 'boolean', default: 'false', description: 'Let apply make the workgroup or cluster publicly accessible (redshift-publicly-accessible). Off unless set: it opens the database to the internet.' },
   { name: 'plan-file', kind: 'string', description: "mode plan: where to write the plan (JSON; a Markdown twin is written beside it). mode apply: the reviewed plan to apply; apply refuses when the account changed since it was made." },
-  { name: 'db-user-password', kind: 'string', description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
+  { name: 'db-user-password', kind: 'string', secret: true, description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
   { name: 'timeout', kind: 'number', default: '300', description: 'Overall time limit for reading AWS, in seconds; what is not read by then is reported as error.' },
   { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' }
 ]

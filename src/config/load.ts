@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { compileProblems } from '../evaluate/engine.js'
+import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
 import { readLocatedDocument } from './documents.js'
-import { ConfigError, type ConfigProblem } from './errors.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
 import { resolveParameters, type Parameters, type RawInputs } from './parameters.js'
 import { loadRuleSet, unknownRuleIds } from './rule-set.js'
@@ -13,6 +14,8 @@ export interface Config {
   params: Parameters
   ruleSet: RuleSet
   waivers: Waiver[]
+  /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
+  places?: Record<string, ConfigLocation>
 }
 
 const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
@@ -68,11 +71,20 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
       message: `rule '${rule.id}': its schema does not compile: ${message}`
     }
   })
+  for (const rule of ruleSet.rules) {
+    for (const name of forbiddenPlaceholders(rule)) {
+      problems.push({
+        where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: rule.source?.pointer ?? `/rules/${rule.id}` },
+        message: `rule '${rule.id}': placeholder \${${name}} names nothing a rule may read; rules may use ${allowedPlaceholderNames().join(', ')}, state: pointers and item. fields`
+      })
+    }
+  }
   const unknown = unknownRuleIds(ruleSet, params.disableRules)
   if (unknown.length > 0) {
     problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })
   }
   if (problems.length > 0) throw new ConfigError(problems)
   const waivers = params.waivers ? loadWaivers(params.waivers, ruleSet, cwd) : []
-  return { params, ruleSet, waivers }
+  const places = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
+  return { params, ruleSet, waivers, places }
 }

@@ -5,8 +5,10 @@ import type { Waiver } from '../config/waivers.js'
 import { pointerContains, pointersOverlap, resolvePointer } from '../state/pointer.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 import { emptyState } from '../state/empty.js'
+import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.js'
 import { createAjv, type AjvInstance } from './keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
+import { ruleParameters } from './rule-values.js'
 import type { Finding, Status, Summary } from './types.js'
 
 export interface EvaluationInput {
@@ -94,10 +96,13 @@ class Evaluator {
   private readonly byId = new Map<string, Finding[]>()
   private readonly values: Record<string, unknown>
   private readonly deployment: 'serverless' | 'provisioned'
+  /** Parts of the state about another subject than the inputs name (or not shown to be theirs). */
+  private readonly unconfirmed: UnconfirmedSubject[]
 
   constructor(private readonly input: EvaluationInput) {
-    this.values = { ...input.params, ...derivedValues(input.state, input.params) }
+    this.values = { ...ruleParameters(input.params), ...derivedValues(input.state, input.params) }
     this.deployment = deploymentOf(input.state, input.params)
+    this.unconfirmed = unconfirmedSubjects(input.state, input.params)
   }
 
   run(): Finding[] {
@@ -171,6 +176,14 @@ class Evaluator {
     if (rule.onlyWithParameter && isMissing(this.values[rule.onlyWithParameter])) {
       return this.finding(rule, 'skipped', `not applicable: input '${inputNameOf(rule.onlyWithParameter)}' is empty`, scope)
     }
+    // --- subject check (src/state/subject.ts): a fact read for another name proves nothing about this one.
+    const foreign = this.unconfirmed.find((u) => u.pointers.some((p) => this.dependsOn(rule, p)))
+    if (foreign) {
+      return this.finding(rule, 'error', `cannot be checked: ${foreign.message}`, scope, {
+        cause: { service: 'state', operation: 'subject', code: 'SubjectNotHeld', message: foreign.message }
+      })
+    }
+    // --- end subject check
     const unreadable = this.unreadable(rule)
     if (unreadable) {
       return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
@@ -331,7 +344,7 @@ export function evaluate(input: EvaluationInput): Finding[] {
 /** Compiles every rule's schema with these parameters, so a broken rule is a config error, not a verdict. */
 export function compileProblems(ruleSet: RuleSet, params: Parameters): { rule: Rule; message: string }[] {
   const ajv = createAjv()
-  const values: Record<string, unknown> = { ...params, ...derivedValues(emptyState(), params) }
+  const values: Record<string, unknown> = { ...ruleParameters(params), ...derivedValues(emptyState(), params) }
   const scope: PlaceholderScope = {
     lookup: (name) => (name.startsWith('state:') || name.startsWith('item.') ? null : values[name] ?? null)
   }

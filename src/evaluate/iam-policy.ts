@@ -9,6 +9,11 @@
  * reported so that a human can judge them. This keeps the auditor honest: it
  * never claims "allowed" when AWS might refuse, nor "denied" when AWS might allow.
  *
+ * ARNs are matched segment by segment and principals per principal type, as the
+ * IAM documentation describes; where it leaves a match open, an Allow is read
+ * narrowly and a Deny broadly, so that no verdict can pass wrongly. A document
+ * IAM would refuse to store is reported as not valid and allows nothing.
+ *
  * Pure: no I/O, no dependencies.
  */
 import type { PolicyDocument } from '../state/types.js'
@@ -56,6 +61,11 @@ export interface Evaluation {
   conditions: ConditionalStatement[]
   /** One human sentence. */
   explanation: string
+  /**
+   * Present when a document is one IAM would refuse to store: each reason,
+   * prefixed with the policy's label. The decision is then never 'allow' or 'conditional'.
+   */
+  invalid?: string[]
 }
 
 export interface LabelledPolicy {
@@ -117,6 +127,9 @@ export function parsePolicyDocument(text: string): PolicyDocument {
  * Statements carrying Principal/NotPrincipal are invalid in identity policies;
  * they are honoured only when `request.principal` is given (which lets callers
  * evaluate resource-based policies too), otherwise ignored.
+ *
+ * A document IAM would refuse to store (see documentProblems) allows nothing:
+ * the verdict is never 'allow' or 'conditional' and its explanation names the problem.
  */
 export function evaluatePolicies(policies: LabelledPolicy[], request: IamRequest): Evaluation {
   const context: MatchContext = {
@@ -125,15 +138,19 @@ export function evaluatePolicies(policies: LabelledPolicy[], request: IamRequest
     resource: request.resource,
     principal: request.principal
   }
-  const matches = policies.flatMap((policy) => matchDocument(policy, context))
-  return decide(matches, () => `no statement allows ${request.action} on ${request.resource}`)
+  const resolved = policies.map((policy) => ({ policy, document: resolveDocument(policy) }))
+  const matches = resolved.flatMap(({ policy, document }) => matchDocument(policy.name, document, context))
+  // Without a requester these are identity policies, where IAM refuses a Principal.
+  const kind = request.principal === undefined ? 'identity' : 'resource'
+  const invalid = resolved.flatMap(({ policy, document }) => labelProblems(policy.name, documentProblems(document, kind)))
+  return withValidity(decide(matches, () => `no statement allows ${request.action} on ${request.resource}`), invalid)
 }
 
 /**
  * Evaluates a role's trust policy for a principal wanting to assume the role.
  * The resource is the role itself, so Resource/NotResource (which IAM rejects in
  * trust policies anyway) are not consulted; a statement without Principal or
- * NotPrincipal is invalid here and ignored.
+ * NotPrincipal is invalid here.
  *
  * A principal naming an account (`123456789012` or its `:root` ARN) covers every
  * IAM principal of that account, as AWS delegates to the account's own policies;
@@ -145,10 +162,12 @@ export function evaluateTrust(
 ): Evaluation {
   const action = request.action ?? DEFAULT_TRUST_ACTION
   const context: MatchContext = { kind: 'trust', action, principal: request.principal }
-  const matches = matchDocument(policy, context)
-  return decide(
-    matches,
-    () => `no statement in ${policy.name} allows ${request.principal.type} ${request.principal.id} to ${action}`
+  const document = resolveDocument(policy)
+  const matches = matchDocument(policy.name, document, context)
+  const invalid = labelProblems(policy.name, documentProblems(document, 'trust'))
+  return withValidity(
+    decide(matches, () => `no statement in ${policy.name} allows ${request.principal.type} ${request.principal.id} to ${action}`),
+    invalid
   )
 }
 
@@ -177,12 +196,150 @@ export function intersect(identity: Evaluation, boundary: Evaluation): Evaluatio
   } else {
     explanation = deciding.map((side) => `${side.label}: ${side.evaluation.explanation}`).join('; ')
   }
+  // A side that is not valid is always named, even when the other side decided.
+  for (const side of sides) {
+    if (side.evaluation.invalid !== undefined && !deciding.includes(side)) explanation += `; ${side.label}: ${side.evaluation.explanation}`
+  }
+  const invalid = [...(identity.invalid ?? []), ...(boundary.invalid ?? [])]
   return {
     decision,
     allowedBy,
     deniedBy,
     conditions: decision === 'conditional' ? deciding.flatMap((side) => side.evaluation.conditions) : [],
-    explanation
+    explanation,
+    ...(invalid.length > 0 ? { invalid } : {})
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Validity: what IAM refuses to store
+//
+// IAM validates a document when it is stored (CreatePolicy, PutRolePolicy,
+// UpdateAssumeRolePolicy ...) and refuses it with MalformedPolicyDocument. Such a
+// document cannot be in force, so judging it as if it were could only produce a
+// verdict about a policy that does not exist: it is reported as not valid and
+// allows nothing. Grammar: reference_policies_grammar, reference_policies_elements_version,
+// reference_policies_elements_action, reference_policies_elements_resource,
+// reference_policies_elements_principal.
+
+const KNOWN_VERSIONS = ['2012-10-17', '2008-10-17']
+const PRINCIPAL_TYPES = ['AWS', 'Service', 'Federated', 'CanonicalUser']
+/** A service prefix is plain ASCII letters, digits and hyphens; a wildcard there is refused. */
+const SERVICE_PREFIX = /^[A-Za-z0-9-]+$/
+const NON_ASCII = /[^\x20-\x7e]/
+
+/**
+ * The reasons IAM would refuse to store this document, empty when it would
+ * accept it. `kind` says where it would be stored: an identity policy must name
+ * resources and no principal; a resource-based policy names both; a trust
+ * policy must name principals.
+ */
+export function documentProblems(document: unknown, kind: 'identity' | 'resource' | 'trust'): string[] {
+  if (!isRecord(document)) return ['the document is not a JSON object']
+  const problems: string[] = []
+  const version = document['Version']
+  if (version !== undefined && !(typeof version === 'string' && KNOWN_VERSIONS.includes(version))) {
+    problems.push(`Version ${JSON.stringify(version)} is not a policy language version (2012-10-17 or 2008-10-17)`)
+  }
+  const statement = document['Statement']
+  if (statement === undefined) return [...problems, 'the document has no Statement']
+  if (!Array.isArray(statement) && !isRecord(statement)) return [...problems, 'Statement is neither an object nor a list']
+  const statements: unknown[] = Array.isArray(statement) ? statement : [statement]
+  statements.forEach((item, index) => {
+    for (const problem of statementProblems(item, kind)) problems.push(`Statement[${index}] ${problem}`)
+  })
+  return problems
+}
+
+function statementProblems(statement: unknown, kind: 'identity' | 'resource' | 'trust'): string[] {
+  if (!isRecord(statement)) return ['is not an object']
+  const problems: string[] = []
+  const effect = statement['Effect']
+  if (effect !== 'Allow' && effect !== 'Deny') problems.push(`has Effect ${JSON.stringify(effect)}, not "Allow" or "Deny"`)
+  problems.push(...pairProblems(statement, 'Action', 'NotAction', actionProblem))
+  if (kind !== 'trust') problems.push(...pairProblems(statement, 'Resource', 'NotResource', resourceProblem))
+  if (kind === 'trust') {
+    problems.push(...pairProblems(statement, 'Principal', 'NotPrincipal', undefined))
+    // The resource of a trust policy is the role itself; IAM refuses the element there.
+    for (const name of ['Resource', 'NotResource']) if (statement[name] !== undefined) problems.push(`has a ${name}, which a trust policy may not have`)
+  }
+  // reference_policies_elements_principal: "You cannot use the Principal element in an identity-based policy".
+  if (kind === 'identity') {
+    for (const name of ['Principal', 'NotPrincipal']) if (statement[name] !== undefined) problems.push(`has a ${name}, which an identity policy may not have`)
+  }
+  for (const name of ['Principal', 'NotPrincipal']) {
+    if (statement[name] !== undefined && principalEntries(statement[name]) === null) {
+      problems.push(`has a ${name} that is neither "*" nor an object of AWS, Service, Federated or CanonicalUser names`)
+    }
+  }
+  const condition = statement['Condition']
+  if (condition !== undefined && !isRecord(condition)) problems.push('has a Condition that is not an object')
+  return problems
+}
+
+/** Exactly one of an element and its negation, each a string or a non-empty list of strings. */
+function pairProblems(
+  statement: Record<string, unknown>,
+  positive: string,
+  negative: string,
+  valueProblem: ((value: string) => string | null) | undefined
+): string[] {
+  const present = [positive, negative].filter((name) => statement[name] !== undefined)
+  if (present.length === 2) return [`has both ${positive} and ${negative}`]
+  if (present.length === 0) return [`has neither ${positive} nor ${negative}`]
+  const name = present[0] ?? positive
+  if (valueProblem === undefined) return []
+  const values = stringList(statement[name])
+  if (values === null || values.length === 0) return [`has a ${name} that is not a string or a non-empty list of strings`]
+  return values.flatMap((value) => {
+    const problem = valueProblem(value)
+    return problem === null ? [] : [`${name} ${JSON.stringify(value)} ${problem}`]
+  })
+}
+
+/**
+ * reference_policies_elements_action: an action is `*` or `service:action`, the
+ * service prefix written out (IAM refuses `*:AssumeRole`); names are ASCII, so a
+ * look-alike such as `ſts:AssumeRole` (long s) is refused rather than case-folded to `sts`.
+ */
+function actionProblem(action: string): string | null {
+  if (NON_ASCII.test(action)) return 'contains a character outside printable ASCII'
+  if (action === '*') return null
+  const colon = action.indexOf(':')
+  if (colon === -1) return 'has no service prefix (service:action)'
+  const service = action.slice(0, colon)
+  if (!SERVICE_PREFIX.test(service)) return `has the service prefix ${JSON.stringify(service)}, which must be written out without wildcards`
+  if (colon === action.length - 1) return 'has no action name after the service prefix'
+  return null
+}
+
+/**
+ * reference_policies_elements_resource: a resource is `*` or an ARN, and the
+ * service segment may not hold a wildcard ("You can't use a wildcard in the
+ * service segment that identifies the AWS product").
+ */
+function resourceProblem(resource: string): string | null {
+  if (resource === '*') return null
+  if (!resource.startsWith('arn:')) return 'is neither "*" nor an ARN'
+  const service = resource.split(':')[2]
+  if (service !== undefined && /[*?]/.test(service)) return 'has a wildcard in the service segment'
+  return null
+}
+
+function labelProblems(name: string, problems: string[]): string[] {
+  return problems.map((problem) => `${name}: ${problem}`)
+}
+
+/** An evaluation over a document IAM would refuse: never allowing, and saying why. */
+function withValidity(evaluation: Evaluation, invalid: string[]): Evaluation {
+  if (invalid.length === 0) return evaluation
+  const decision: Decision = evaluation.decision === 'explicit-deny' ? 'explicit-deny' : 'implicit-deny'
+  return {
+    ...evaluation,
+    decision,
+    conditions: [],
+    invalid,
+    explanation: `not a valid IAM policy, which IAM refuses to store and so allows nothing: ${invalid.join('; ')}`
   }
 }
 
@@ -207,14 +364,31 @@ interface StatementMatch {
 
 type TriState = 'yes' | 'no' | 'maybe'
 
-function matchDocument(policy: LabelledPolicy, context: MatchContext): StatementMatch[] {
-  const document = resolveDocument(policy)
+/**
+ * Where the documentation leaves a match open (case in the fixed ARN segments,
+ * a `*` ending a segment, a wildcard in a principal name), an element is read
+ * 'narrow' or 'broad'. The reading is chosen so that a verdict can never pass
+ * wrongly: an Allow applies only under the narrow reading, a Deny under the
+ * broad one. For a negated element (NotResource, NotPrincipal) the listing is
+ * read the other way, since listing more makes the statement apply less.
+ */
+type Reading = 'narrow' | 'broad'
+
+function listingReading(effect: 'Allow' | 'Deny', negated: boolean): Reading {
+  return (effect === 'Deny') !== negated ? 'broad' : 'narrow'
+}
+
+function matchDocument(name: string, document: unknown, context: MatchContext): StatementMatch[] {
   const statements = statementList(document)
+  // reference_policies_elements_version, reference_policies_variables: policy
+  // variables exist only in 2012-10-17; under 2008-10-17 or without a Version,
+  // `${aws:username}` is literal text.
+  const variables = isRecord(document) && document['Version'] === '2012-10-17'
   const matches: StatementMatch[] = []
   statements.forEach((statement, index) => {
-    const match = matchStatement(statement, context)
+    const match = matchStatement(statement, context, variables)
     if (match === null) return
-    const ref: StatementRef = { policy: policy.name, index }
+    const ref: StatementRef = { policy: name, index }
     if (isRecord(statement) && typeof statement['Sid'] === 'string' && statement['Sid'] !== '') {
       ref.sid = statement['Sid']
     }
@@ -246,7 +420,8 @@ function statementList(document: unknown): unknown[] {
  */
 function matchStatement(
   statement: unknown,
-  context: MatchContext
+  context: MatchContext,
+  variables: boolean
 ): { effect: 'Allow' | 'Deny'; uncertainty: Record<string, unknown> | null } | null {
   if (!isRecord(statement)) return null
   const effect = statement['Effect']
@@ -254,14 +429,15 @@ function matchStatement(
 
   const actionElement = positiveOrNegated(statement, 'Action', 'NotAction')
   if (actionElement === null) return null
-  const actionListed = actionElement.values.some((pattern) => globMatches(pattern, context.action, true))
+  const actionListed = actionElement.values.some((pattern) => actionMatches(pattern, context.action))
   if (actionListed === actionElement.negated) return null
 
   const variableUncertainty: Record<string, unknown> = {}
   if (context.kind === 'identity') {
     const resourceElement = positiveOrNegated(statement, 'Resource', 'NotResource')
     if (resourceElement === null) return null
-    const listed = resourceListed(resourceElement.values, context.resource ?? '')
+    const reading = listingReading(effect, resourceElement.negated)
+    const listed = resourceListed(resourceElement.values, context.resource ?? '', reading, variables)
     const applies: TriState = resourceElement.negated ? negate(listed.state) : listed.state
     if (applies === 'no') return null
     if (applies === 'maybe') variableUncertainty[resourceElement.name] = listed.uncertainPatterns
@@ -272,9 +448,10 @@ function matchStatement(
     if (context.principal === undefined) return null
     const principalElement = principalElementOf(statement)
     if (principalElement === null) return null
+    const reading = listingReading(effect, principalElement.negated)
     const applies = principalElement.negated
-      ? !principalExcluded(principalElement.value, context.principal)
-      : principalCovered(principalElement.value, context.principal)
+      ? !principalExcluded(principalElement.value, context.principal, reading)
+      : principalCovered(principalElement.value, context.principal, reading)
     if (!applies) return null
   }
 
@@ -328,45 +505,65 @@ function negate(state: TriState): TriState {
 }
 
 // ---------------------------------------------------------------------------
-// Action and resource patterns
+// Actions
 
 /**
- * IAM globs: `*` is any run of characters (it spans ':' and '/'), `?` is exactly
- * one. Actions compare case-insensitively, resources (ARNs) case-sensitively.
+ * reference_policies_elements_action: `service:action`, case-insensitive, with
+ * `*` and `?` in the action name. The case is folded in ASCII only: JavaScript's
+ * Unicode case-insensitive matching would equate `ſ` (long s) with `s`.
  */
-function globMatches(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  return globToRegExp(pattern, caseInsensitive).test(value)
+function actionMatches(pattern: string, action: string): boolean {
+  if (pattern === '*') return true
+  return globRegExp(asciiLower(pattern), 'any').test(asciiLower(action))
 }
 
-function globToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  let source = ''
-  for (const char of pattern) source += globCharToRegExp(char)
-  return new RegExp(`^${source}$`, caseInsensitive ? 'isu' : 'su')
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (char) => char.toLowerCase())
 }
 
-function globCharToRegExp(char: string): string {
-  if (char === '*') return '.*'
-  if (char === '?') return '.'
-  return escapeRegExp(char)
-}
+// ---------------------------------------------------------------------------
+// Resources: ARNs matched segment by segment
+//
+// reference-arns: arn:partition:service:region:account-id:resource, where the
+// resource is `resource-id`, `resource-type/resource-id` or `resource-type:resource-id`.
+// reference_policies_elements_resource: wildcards match "within the individual
+// segments of an ARN (the parts separated by colons)"; in the resource part a
+// `*` reaches over `/` (and the resource's own `:`); the service segment takes no
+// wildcard, and neither does the part that names the resource type (the page's
+// example of what is not allowed is `arn:aws:iam::account-ID:u*`).
+//
+// Left open by the docs, hence read per side (see Reading):
+// - "If the * wildcard is the last character of a resource ARN segment, it can
+//   expand to match beyond the colon boundaries": narrow, a fixed segment never
+//   reaches past its `:`; broad, a segment ending in `*` may.
+// - Case in the fixed segments (`arn:aws:IAM::...`): narrow compares exactly,
+//   broad ignores ASCII case. The resource part is case-sensitive (documented).
+// - A wildcard in the service segment or in the resource type: narrow never
+//   matches, broad lets it match.
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
-}
+/** Services whose resource part has no resource type (a bucket, a queue, a topic). */
+const UNTYPED_SERVICES = new Set(['s3', 'sqs', 'sns'])
+
+type Token = { kind: 'char'; char: string } | { kind: 'star' } | { kind: 'one' } | { kind: 'variable' }
 
 /**
  * Matches a request resource against Resource patterns. A policy variable
- * (`${aws:username}`) resolves per request, so a pattern containing one can only
- * say "maybe": we let the variable stand for anything, and a pattern that fails
- * even then certainly does not match. `${*}`, `${?}` and `${$}` are IAM's escapes
- * for literal characters, not variables.
+ * (`${aws:username}`, 2012-10-17 only) resolves per request, so a pattern
+ * containing one can only say "maybe": we let the variable stand for anything,
+ * and a pattern that fails even then certainly does not match. `${*}`, `${?}`
+ * and `${$}` are IAM's escapes for literal characters, not variables.
  */
-function resourceListed(patterns: string[], resource: string): { state: TriState; uncertainPatterns: string[] } {
+function resourceListed(
+  patterns: string[],
+  resource: string,
+  reading: Reading,
+  variables: boolean
+): { state: TriState; uncertainPatterns: string[] } {
   const uncertainPatterns: string[] = []
   for (const pattern of patterns) {
-    const compiled = compileResourcePattern(pattern)
-    if (!compiled.regExp.test(resource)) continue
-    if (!compiled.hasVariable) return { state: 'yes', uncertainPatterns: [] }
+    const tokens = tokenize(pattern, variables)
+    if (!resourceMatches(tokens, resource, reading)) continue
+    if (!tokens.some((token) => token.kind === 'variable')) return { state: 'yes', uncertainPatterns: [] }
     uncertainPatterns.push(pattern)
   }
   return { state: uncertainPatterns.length > 0 ? 'maybe' : 'no', uncertainPatterns }
@@ -374,36 +571,149 @@ function resourceListed(patterns: string[], resource: string): { state: TriState
 
 const LITERAL_ESCAPES: Record<string, string> = { '*': '*', '?': '?', $: '$' }
 
-function compileResourcePattern(pattern: string): { regExp: RegExp; hasVariable: boolean } {
-  let source = ''
-  let hasVariable = false
+function tokenize(pattern: string, variables: boolean): Token[] {
+  const tokens: Token[] = []
   let position = 0
   while (position < pattern.length) {
-    if (pattern.startsWith('${', position)) {
+    if (variables && pattern.startsWith('${', position)) {
       const end = pattern.indexOf('}', position + 2)
       if (end !== -1) {
-        const inner = pattern.slice(position + 2, end)
-        const literal = LITERAL_ESCAPES[inner]
-        if (literal !== undefined) {
-          source += escapeRegExp(literal)
-        } else {
-          hasVariable = true
-          source += '.*'
-        }
+        const literal = LITERAL_ESCAPES[pattern.slice(position + 2, end)]
+        tokens.push(literal !== undefined ? { kind: 'char', char: literal } : { kind: 'variable' })
         position = end + 1
         continue
       }
     }
-    const codePoint = pattern.codePointAt(position) ?? 0
-    const char = String.fromCodePoint(codePoint)
-    source += globCharToRegExp(char)
+    const char = String.fromCodePoint(pattern.codePointAt(position) ?? 0)
+    tokens.push(char === '*' ? { kind: 'star' } : char === '?' ? { kind: 'one' } : { kind: 'char', char })
     position += char.length
   }
-  return { regExp: new RegExp(`^${source}$`, 'su'), hasVariable }
+  return tokens
+}
+
+/** The request ARN as [partition, service, region, account, resource], or null when it is no ARN. */
+function requestArn(resource: string): string[] | null {
+  const parts = resource.split(':')
+  if (parts.length < 6 || parts[0] !== 'arn') return null
+  return [...parts.slice(1, 5), parts.slice(5).join(':')]
+}
+
+/** Splits pattern tokens at their first five literal colons: ['arn', partition, service, region, account, resource]. */
+function patternSegments(tokens: Token[]): Token[][] {
+  const segments: Token[][] = [[]]
+  for (const token of tokens) {
+    if (token.kind === 'char' && token.char === ':' && segments.length < 6) segments.push([])
+    else segments[segments.length - 1]?.push(token)
+  }
+  return segments
+}
+
+function resourceMatches(tokens: Token[], resource: string, reading: Reading): boolean {
+  if (tokens.length === 1 && tokens[0]?.kind === 'star') return true
+  const arn = requestArn(resource)
+  const segments = patternSegments(tokens)
+  const isArnPattern = segments.length > 1 && literalText(segments[0] ?? []) === 'arn'
+  if (arn === null || !isArnPattern) {
+    // Not an ARN on one side (IAM refuses such a pattern; a caller may ask about "*"):
+    // narrow, only the very same text; broad, the whole text as one glob.
+    return reading === 'narrow' ? literalText(tokens) === resource : regExpOf(tokens, 'any', false).test(resource)
+  }
+  return reading === 'narrow' ? narrowArnMatch(segments, arn) : broadArnRegExp(segments).test(resource)
+}
+
+function narrowArnMatch(segments: Token[][], arn: string[]): boolean {
+  if (segments.length !== 6) return false
+  const [, partition, service, region, account, resourcePart] = segments as [Token[], Token[], Token[], Token[], Token[], Token[]]
+  if (hasWildcard(service)) return false
+  const fixed: [Token[], string][] = [
+    [partition, arn[0] ?? ''],
+    [service, arn[1] ?? ''],
+    [region, arn[2] ?? ''],
+    [account, arn[3] ?? '']
+  ]
+  if (!fixed.every(([pattern, value]) => regExpOf(pattern, 'segment', false).test(value))) return false
+  const value = arn[4] ?? ''
+  const type = resourceType(arn[1] ?? '', value)
+  if (type !== null) {
+    const prefix = resourcePart.slice(0, type.length)
+    if (literalText(prefix) !== type) return false
+  }
+  return regExpOf(resourcePart, 'any', false).test(value)
+}
+
+/**
+ * The resource type with its separator (`role/`, `function:`) when the service
+ * types its resources and the resource part has a separator; null otherwise.
+ */
+function resourceType(service: string, resourcePart: string): string | null {
+  if (UNTYPED_SERVICES.has(service)) return null
+  const separator = resourcePart.search(/[/:]/)
+  return separator === -1 ? null : resourcePart.slice(0, separator + 1)
+}
+
+function broadArnRegExp(segments: Token[][]): RegExp {
+  const fixed = segments.slice(0, 5).map((segment, index) => {
+    // The `arn` prefix itself and the four fixed segments: case ignored, and a
+    // trailing `*` may run on past the colon.
+    const last = segment[segment.length - 1]
+    const body = regExpSource(segment, 'segment', index > 0)
+    return last?.kind === 'star' ? `${regExpSource(segment.slice(0, -1), 'segment', index > 0)}.*` : body
+  })
+  const parts = segments.length === 6 ? [...fixed, regExpSource(segments[5] ?? [], 'any', false)] : fixed
+  return new RegExp(`^${parts.join(':')}$`, 's')
+}
+
+function hasWildcard(tokens: Token[]): boolean {
+  return tokens.some((token) => token.kind !== 'char')
+}
+
+/** The text of tokens that are all literal characters, or null when any is a wildcard or variable. */
+function literalText(tokens: Token[]): string | null {
+  let text = ''
+  for (const token of tokens) {
+    if (token.kind !== 'char') return null
+    text += token.char
+  }
+  return text
+}
+
+/** `segment`: wildcards stay within a colon-free segment; `any`: they reach over anything. */
+function regExpSource(tokens: Token[], scope: 'segment' | 'any', ignoreCase: boolean): string {
+  const anyChar = scope === 'segment' ? '[^:]' : '.'
+  return tokens
+    .map((token) => {
+      if (token.kind === 'star' || token.kind === 'variable') return `${anyChar}*`
+      if (token.kind === 'one') return anyChar
+      const escaped = escapeRegExp(token.char)
+      if (ignoreCase && /[A-Za-z]/.test(token.char)) return `[${token.char.toLowerCase()}${token.char.toUpperCase()}]`
+      return escaped
+    })
+    .join('')
+}
+
+function regExpOf(tokens: Token[], scope: 'segment' | 'any', ignoreCase: boolean): RegExp {
+  return new RegExp(`^${regExpSource(tokens, scope, ignoreCase)}$`, 's')
+}
+
+/** IAM globs over a whole string: `*` is any run of characters, `?` exactly one. */
+function globRegExp(pattern: string, scope: 'segment' | 'any'): RegExp {
+  return regExpOf(tokenize(pattern, false), scope, false)
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
 }
 
 // ---------------------------------------------------------------------------
 // Principals
+//
+// reference_policies_elements_principal: "*" and {"AWS": "*"} mean everyone;
+// a wildcard under another principal type ({"Service": "*"}) does not, and "you
+// cannot use a wildcard to match part of a principal name or ARN". Service
+// principals are case sensitive. Read per side (see Reading): narrow takes
+// every other name literally and exactly; broad also lets a wildcard in a name
+// match and, except for service principals, ignores case (undocumented for ARNs),
+// so a Deny written that way still denies.
 
 const ACCOUNT_ID = /^\d{12}$/
 const ACCOUNT_ROOT_ARN = /^arn:[^:]+:iam::(\d{12}):root$/
@@ -430,28 +740,37 @@ function sessionRole(id: string): [string, string, string] | null {
 }
 
 /** A role ARN names its sessions too; the session ARN drops the role's path. */
-function roleCoversSession(roleArn: string, sessionArn: string): boolean {
+function roleCoversSession(roleArn: string, sessionArn: string, reading: Reading): boolean {
   const role = ROLE_ARN.exec(roleArn)
   const session = sessionRole(sessionArn)
   if (!role || !session) return false
-  return role[1] === session[0] && role[2] === session[1] && role[3] === session[2]
+  const sameRole = reading === 'broad' ? asciiLower(role[3] ?? '') === asciiLower(session[2]) : role[3] === session[2]
+  return role[1] === session[0] && role[2] === session[1] && sameRole
+}
+
+/** Under the broad reading a listed name is a glob (case-blind unless `exactCase`); under the narrow one, exact text. */
+function sameName(listed: string, requested: string, reading: Reading, exactCase = false): boolean {
+  if (listed === requested) return true
+  if (reading === 'narrow') return false
+  return exactCase ? globRegExp(listed, 'any').test(requested) : globRegExp(asciiLower(listed), 'any').test(asciiLower(requested))
 }
 
 /** Same identity, treating a bare account id and its root ARN as one. */
-function sameIdentity(type: Principal['type'], listed: string, requested: string): boolean {
+function sameIdentity(type: Principal['type'], listed: string, requested: string, reading: Reading): boolean {
   switch (type) {
     case 'Service':
-      return listed.toLowerCase() === requested.toLowerCase()
+      return sameName(listed, requested, reading, true)
     case 'Federated':
       // Web identity providers are host names (case-insensitive); SAML providers are ARNs.
-      return listed.startsWith('arn:') ? listed === requested : listed.toLowerCase() === requested.toLowerCase()
+      if (!listed.startsWith('arn:') && asciiLower(listed) === asciiLower(requested)) return true
+      return sameName(listed, requested, reading)
     case 'AWS': {
       const listedAccount = accountNamed(listed)
       if (listedAccount !== null) return listedAccount === accountNamed(requested)
-      return listed === requested || roleCoversSession(listed, requested)
+      return sameName(listed, requested, reading) || roleCoversSession(listed, requested, reading)
     }
     default:
-      return listed === requested
+      return sameName(listed, requested, reading)
   }
 }
 
@@ -461,6 +780,7 @@ function principalEntries(element: unknown): [string, string][] | null {
   if (!isRecord(element)) return null
   const entries: [string, string][] = []
   for (const [type, value] of Object.entries(element)) {
+    if (!PRINCIPAL_TYPES.includes(type)) return null
     const ids = stringList(value)
     if (ids === null) return null
     for (const id of ids) entries.push([type, id])
@@ -468,41 +788,45 @@ function principalEntries(element: unknown): [string, string][] | null {
   return entries
 }
 
+/** Everyone: "*" or {"AWS": "*"}. ({"Service": "*"} is at most every service, under the broad reading.) */
+function namesEveryone(type: string, id: string): boolean {
+  return id === '*' && type === 'AWS'
+}
+
 /**
- * Principal element: does it name the requester? `"*"` and `{"AWS": "*"}` name
- * everyone. An account names all its principals (AWS then defers to that
- * account's identity policies, which this function does not judge).
+ * Principal element: does it name the requester? An account names all its
+ * principals (AWS then defers to that account's identity policies, which this
+ * function does not judge).
  */
-function principalCovered(element: unknown, principal: Principal): boolean {
+function principalCovered(element: unknown, principal: Principal, reading: Reading): boolean {
   const entries = principalEntries(element)
   if (entries === null) return false
   return entries.some(([type, id]) => {
-    if (type === 'AWS' && id === '*') return true
+    if (namesEveryone(type, id)) return true
     if (type !== principal.type) return false
-    if (id === '*') return true
     if (type === 'AWS') {
       const listedAccount = accountNamed(id)
       if (listedAccount !== null) return listedAccount === accountOf(principal.id)
     }
-    return sameIdentity(principal.type, id, principal.id)
+    return sameIdentity(principal.type, id, principal.id, reading)
   })
 }
 
 /**
  * NotPrincipal element: is the requester exempt? AWS may evaluate the account,
- * then the role, then the session, so a requester is exempt only when every link
- * of that chain is listed (as the AWS documentation insists); listing just the
- * user or just the account leaves the statement applying.
+ * then the role, then the session, so under the narrow reading a requester is
+ * exempt only when every link of that chain is listed (as the AWS documentation
+ * insists); listing just the user or just the account leaves the statement
+ * applying. Under the broad reading any listed link exempts.
  */
-function principalExcluded(element: unknown, principal: Principal): boolean {
+function principalExcluded(element: unknown, principal: Principal, reading: Reading): boolean {
   const entries = principalEntries(element)
   // A malformed NotPrincipal exempts no one: better to over-apply a statement than to hide it.
   if (entries === null) return false
-  return exemptionChain(principal).every((linkListed) =>
-    entries.some(
-      ([type, id]) => (type === 'AWS' && id === '*') || (type === principal.type && (id === '*' || linkListed(id)))
-    )
-  )
+  const linkListed = (link: (listed: string) => boolean): boolean =>
+    entries.some(([type, id]) => namesEveryone(type, id) || (type === principal.type && link(id)))
+  const chain = exemptionChain(principal, reading)
+  return reading === 'narrow' ? chain.every(linkListed) : chain.some(linkListed)
 }
 
 /**
@@ -510,12 +834,14 @@ function principalExcluded(element: unknown, principal: Principal): boolean {
  * the requester itself (a session only by its own ARN, never by its role's),
  * then for a session its role, then for any non-root IAM principal its account.
  */
-function exemptionChain(principal: Principal): ((listed: string) => boolean)[] {
+function exemptionChain(principal: Principal, reading: Reading): ((listed: string) => boolean)[] {
   const self = (listed: string): boolean =>
-    principal.type === 'AWS' ? listed === principal.id || sameAccountRoot(listed, principal.id) : sameIdentity(principal.type, listed, principal.id)
+    principal.type === 'AWS'
+      ? sameName(listed, principal.id, reading) || sameAccountRoot(listed, principal.id)
+      : sameIdentity(principal.type, listed, principal.id, reading)
   if (principal.type !== 'AWS') return [self]
   const chain = [self]
-  if (sessionRole(principal.id)) chain.push((listed) => roleCoversSession(listed, principal.id))
+  if (sessionRole(principal.id)) chain.push((listed) => roleCoversSession(listed, principal.id, reading))
   const account = accountOf(principal.id)
   if (account !== null && accountNamed(principal.id) === null) chain.push((listed) => accountNamed(listed) === account)
   return chain

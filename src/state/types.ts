@@ -222,9 +222,34 @@ export interface StateSource {
   file?: string
 }
 
+/**
+ * The names a state was read for: what the inputs named when it was collected (or, for IaC,
+ * what the plan was searched for). A rule is judged on a saved state only when the state shows
+ * that it holds the subject the inputs name now (see `src/state/subject.ts`); the account and
+ * region are `source.accountId` and `source.region`. A name is recorded only when the part it
+ * names was read: an absent name means that part was never looked up.
+ */
+export interface StateSubject {
+  /** The workgroup (Serverless) or cluster (provisioned) the Redshift, network and SQL facts were read from. */
+  target?: { kind: 'workgroup' | 'cluster'; name: string }
+  /** The role looked up by name (role-name). Absent when it was found among Redshift's roles instead. */
+  roleName?: string
+  /** The cross-account policy looked up by name (policy-name). Absent when found among the role's policies. */
+  policyName?: string
+  lambdaUser?: string
+  /** The Cargo database, DB user and function role the SQL facts were read for. */
+  database?: string
+  dbUser?: string
+  functionRole?: string
+  /** Source schemas read, as database.schema. */
+  sourceSchemas?: string[]
+}
+
 export interface AccountState {
   schemaVersion: 1
   source: StateSource
+  /** What the state was read for; absent in snapshots saved before it was recorded. */
+  subject?: StateSubject
   iam: {
     crossAccountPolicy?: ManagedPolicyState | null
     role?: RoleState | null

@@ -61,6 +61,14 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(run.outputs['status']).toBeUndefined()
   })
 
+  it('masks the GitHub token as soon as it is read, before anything else is printed', () => {
+    const token = 'ghs_0123456789abcdefTOKEN'
+    const run = runDistAction({ ...DRIFTED, 'github-token': token, 'fail-on': 'none' })
+    const lines = run.stdout.split('\n')
+    expect(lines.filter((l) => l.includes(token))).toEqual([`::add-mask::${token}`])
+    expect(lines.findIndex((l) => l.includes(token))).toBe(lines.findIndex((l) => l.startsWith('::')))
+  })
+
   it('fail-on none reports drift without failing the step', () => {
     const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' })
     expect(run.status).toBe(0)
@@ -79,6 +87,36 @@ describe('the bundled action, run as the runner runs it', () => {
       if (name !== 'github-token') expect(spec.default, name).toBeUndefined()
     }
     for (const output of ['status', 'drift-count', 'error-count', 'report-path']) expect(action.outputs[output]?.description).toBeTruthy()
+  })
+})
+
+// Issue 11: a snapshot is judged only for what it was read for.
+describe('the bundled action on a state-file read for other inputs', () => {
+  const PROVISIONED = { config: 'examples/provisioned.yml', 'state-file': 'examples/provisioned-compliant.state.json' }
+
+  it('a role and Lambda user the snapshot does not hold: error annotations naming what it holds, status error', () => {
+    const run = runDistAction({ ...PROVISIONED, 'role-name': 'totally-different-role', 'lambda-user': 'other_user', 'report-path': '/tmp/crg-dist-subject.json' })
+    expect(run.status).toBe(1)
+    expect(run.outputs['status']).toBe('error')
+    expect(run.outputs['error-count']).toBe('9')
+    const report = JSON.parse(readFileSync('/tmp/crg-dist-subject.json', 'utf8')) as { findings: { ruleId: string; status: string; resource: string; message: string }[] }
+    const exists = report.findings.find((f) => f.ruleId === 'iam-role-exists')!
+    expect(exists).toMatchObject({ status: 'error', resource: 'iam:role/totally-different-role' })
+    expect(exists.message).toContain('the snapshot holds role cargo-redshift, not totally-different-role')
+    for (const f of report.findings.filter((x) => /totally-different-role|other_user/.test(x.resource))) expect(f.status).toBe('error')
+  })
+
+  it('a cluster or region the snapshot was not read for: exit 2 and a configuration annotation, nothing judged', () => {
+    for (const [input, value, says] of [
+      ['cluster-identifier', 'some-other-cluster', 'names cluster some-other-cluster, but the state-file examples/provisioned-compliant.state.json holds cluster cargo-cluster'],
+      ['region', 'us-east-1', 'is us-east-1, but the state-file examples/provisioned-compliant.state.json was read in eu-west-1']
+    ] as const) {
+      const run = runDistAction({ ...PROVISIONED, [input]: value })
+      expect(run.status, input).toBe(2)
+      const error = run.commands.find((c) => c.command === 'error' && c.message.includes(says))
+      expect(error?.message, input).toBe(`input '${input}': ${says}`)
+      expect(run.outputs['status']).toBeUndefined()
+    }
   })
 })
 

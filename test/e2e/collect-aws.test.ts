@@ -11,6 +11,7 @@ import { parseIamRoleEntry } from '../../src/collect/aws/redshift-serverless.js'
 import { ingressRule } from '../../src/collect/aws/ec2.js'
 import { partitionOfRegion } from '../../src/state/arn.js'
 import type { Needs } from '../../src/collect/types.js'
+import { subjectOf } from '../../src/state/subject.js'
 import type { AccountState } from '../../src/state/types.js'
 import {
   ACCOUNT_ID,
@@ -66,6 +67,10 @@ describe('compliant Redshift Serverless', () => {
       deployment: 'serverless',
       collectedAt: NOW.toISOString()
     })
+    // What the state was read for (issue 11): a saved copy is judged only for these names.
+    expect(state.subject).toEqual(subjectOf(seeded.params))
+    expect(state.subject?.target).toEqual({ kind: 'workgroup', name: seeded.params.workgroup })
+    expect(state.subject?.roleName).toBe(seeded.params.roleName)
 
     // The role: trust policy URL-decoded, every attached policy with its document.
     const role = state.iam.role
@@ -376,6 +381,8 @@ describe('drift and missing resources', () => {
     const { state } = await collect(params)
     expect(state.iam.role?.arn).toBe(seeded.roleArn)
     expect(state.iam.crossAccountPolicy?.arn).toBe(seeded.policyArn)
+    // Found, not looked up by name: the role's own name is what the state shows.
+    expect(state.subject?.roleName).toBeUndefined()
   })
 
   it('reports a missing Lambda user as null', async () => {
@@ -392,6 +399,8 @@ describe('drift and missing resources', () => {
     expect(state.iam.role).toBeUndefined()
     expect(state.redshift).toBeUndefined()
     expect(state.sql).toBeUndefined()
+    // Only what was read is recorded: judged later, the parts never read are error, not drift.
+    expect(state.subject).toEqual({ lambdaUser: 'cargo_lambda' })
     expect(Object.keys(stats.byOperation).filter((k) => !k.startsWith('iam:') && k !== 'sts:GetCallerIdentity')).toEqual([])
     expect(stats.count('iam', 'GetRole')).toBe(0)
   })

@@ -392,6 +392,28 @@ const stateCases: BadInputCase[] = [
   { id: 'state-wrong-version', category: 'state', flags: { state: 's.json' }, files: { 's.json': stateJson((s) => (s['schemaVersion'] = 99)) }, place: 's.json:2:20 at /schemaVersion' },
   { id: 'state-unknown-property', category: 'state', flags: { state: 's.json' }, files: { 's.json': stateJson((s) => (s['password'] = 'x')) }, place: 's.json:1:1 at /' },
   { id: 'state-unavailable-not-list', category: 'state', flags: { state: 's.json' }, files: { 's.json': stateJson((s) => (s['unavailable'] = 'none')) }, place: 'at /unavailable' },
+  // Issue 11: a state read for another target or region can show nothing about the inputs' own.
+  {
+    id: 'state-other-workgroup',
+    category: 'state',
+    flags: { state: 's.json' },
+    files: { 's.json': stateJson((s) => (s['subject'] = { target: { kind: 'workgroup', name: 'other-wg' } })) },
+    place: "input '--workgroup': names workgroup cargo-wg, but the state-file s.json was read for workgroup other-wg"
+  },
+  {
+    id: 'state-other-deployment',
+    category: 'state',
+    flags: { state: 's.json' },
+    files: { 's.json': stateJson((s) => ((s['source'] as Record<string, unknown>)['deployment'] = 'provisioned')) },
+    place: "input '--workgroup': names workgroup cargo-wg, but the state-file s.json was read for a cluster"
+  },
+  {
+    id: 'state-other-region',
+    category: 'state',
+    flags: { state: 's.json' },
+    files: { 's.json': stateJson((s) => ((s['source'] as Record<string, unknown>)['region'] = 'us-east-1')) },
+    place: "input '--region': is eu-west-1, but the state-file s.json was read in us-east-1"
+  },
   { id: 'state-huge', category: 'size', flags: { state: 's.json' }, files: { 's.json': stateJson((s) => (s['$schema'] = 'x'.repeat(1024 * 1024))) }, place: 's.json' }
 ]
 

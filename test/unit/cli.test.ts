@@ -127,6 +127,61 @@ describe('usage', () => {
   })
 })
 
+const PROVISIONED_CONFIG = join(EXAMPLES, 'provisioned.yml')
+const PROVISIONED = join(EXAMPLES, 'provisioned-compliant.state.json')
+
+// Issue 11: a snapshot is judged only for what it was read for.
+describe('a state file judged with inputs it was not read for', () => {
+  it('--role-name and --lambda-user of others: those rules are ERROR naming what the snapshot holds, never PASS', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--role-name', 'totally-different-role', '--lambda-user', 'other_user')
+    expect(run.code).toBe(1)
+    expect(run.stdout).not.toMatch(/PASS\s+iam-role-exists/)
+    expect(run.stdout).not.toMatch(/PASS\s+iam-lambda-user\b/)
+    expect(run.stdout).toMatch(/ERROR iam-role-exists \[error\] iam:role\/totally-different-role/)
+    expect(run.stdout).toContain("cannot be checked: the snapshot holds role cargo-redshift, not totally-different-role (input 'role-name')")
+    expect(run.stdout).toMatch(/ERROR iam-lambda-user \[error\] iam:user\/other_user/)
+    expect(run.stdout).toContain("cannot be checked: the snapshot holds user cargo_lambda, not other_user (input 'lambda-user')")
+
+    const json = findingsOf(await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--role-name', 'totally-different-role', '--lambda-user', 'other_user', '--format', 'json'))
+    for (const f of json.filter((x) => x.resource.includes('totally-different-role') || x.resource.includes('other_user'))) expect(f.status).toBe('error')
+    // What the snapshot does hold is still judged.
+    expect(json.find((f) => f.ruleId === 'redshift-exists')!.status).toBe('pass')
+  })
+
+  it('--cluster-identifier some-other-cluster: refused (exit 2), naming the input and the cluster the snapshot holds', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--cluster-identifier', 'some-other-cluster')
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`error: input '--cluster-identifier': names cluster some-other-cluster, but the state-file ${PROVISIONED} holds cluster cargo-cluster`)
+    expect(run.stderr).toContain('Nothing was read or changed')
+  })
+
+  it('--region us-east-1 on a snapshot taken in eu-west-1: refused (exit 2)', async () => {
+    const run = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--region', 'us-east-1')
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain(`error: input '--region': is us-east-1, but the state-file ${PROVISIONED} was read in eu-west-1`)
+  })
+
+  it('the serverless config on the provisioned snapshot: refused, at the config file line', async () => {
+    const run = await cli('audit', '--config', SERVERLESS_CONFIG, '--state', PROVISIONED)
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/serverless\.yml:\d+:\d+ at \/workgroup: names workgroup cargo-wg, but the state-file .* holds cluster cargo-cluster/)
+  })
+
+  it('--save-state keeps what the state was read for: judged again with other inputs, it still says so', async () => {
+    const saved = join(work, 'saved.state.json')
+    expect((await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--save-state', saved)).code).toBe(0)
+    const state = JSON.parse(readFileSync(saved, 'utf8')) as AccountState
+    expect(state.subject).toMatchObject({ target: { kind: 'cluster', name: 'cargo-cluster' }, roleName: 'cargo-redshift', lambdaUser: 'cargo_lambda', database: 'cargo_db', dbUser: 'cargo_user' })
+    const again = await cli('audit', '--config', PROVISIONED_CONFIG, '--state', saved, '--db-user', 'someone_else', '--format', 'json')
+    expect(again.code).toBe(1)
+    const sqlUser = findingsOf(again).find((f) => f.ruleId === 'sql-user')!
+    expect(sqlUser.status).toBe('error')
+    expect(sqlUser.message).toContain('the snapshot holds database user cargo_user, not someone_else')
+  })
+})
+
 describe('audit of a state file', () => {
   it('drifted example: exit 1, and the console output names each failing rule', async () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED)

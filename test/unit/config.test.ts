@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { resolveParameters, type RawInputs } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
+import { RULE_PARAMETERS } from '../../src/evaluate/rule-values.js'
 import { audit } from '../../src/run.js'
 import type { AccountState } from '../../src/state/types.js'
 
@@ -420,8 +421,11 @@ describe('rule-set files', () => {
 
     const state = structuredClone(COMPLIANT)
     state.redshift!.endpoint!.port = 5440
+    // A state read for the user 'analyst', judged with db-user analyst (issue 11: a state read
+    // for another user than the inputs name is not judged at all).
     state.sql!.user!.name = 'analyst'
-    const fail = evaluate({ ruleSet: config.ruleSet, state, params: config.params })
+    state.subject!.dbUser = 'analyst'
+    const fail = evaluate({ ruleSet: config.ruleSet, state, params: { ...config.params, dbUser: 'analyst' } })
     const drift = fail.find((f) => f.ruleId === 'redshift-default-port')!
     expect(drift.status).toBe('fail')
     expect(drift.message).toBe('the endpoint does not listen on 5439')
@@ -433,6 +437,36 @@ describe('rule-set files', () => {
     gone.redshift = null
     const held = evaluate({ ruleSet: config.ruleSet, state: gone, params: config.params }).find((f) => f.ruleId === 'redshift-default-port')!
     expect(held.status).toBe('skipped')
+  })
+
+  it('a placeholder naming a secret or a run setting is a config error naming the rule and the placeholder', () => {
+    const problems = problemsOf(() =>
+      loadConfig(raw({ ...VALID, rules: 'secret-placeholders.yaml', 'db-user-password': 'Secr3tPass9' }), RULES_DIR, {})
+    )
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^rule 'redshift-leaky': placeholder \$\{dbUserPassword\} names nothing a rule may read/),
+      expect.stringMatching(/^rule 'redshift-leaky': placeholder \$\{githubToken\} names nothing a rule may read/)
+    ])
+    expect(problems[0]!.where).toMatchObject({ file: 'secret-placeholders.yaml', line: 3, pointer: '/rules/0' })
+    for (const p of problems) expect(p.message).not.toContain('Secr3tPass9')
+  })
+
+  it('rules see the target parameters only, whatever the engine is given', () => {
+    const config = loadConfig(raw({ ...VALID, rules: 'new-rule.yaml' }), RULES_DIR, {})
+    const rule = config.ruleSet.rules.find((r) => r.id === 'redshift-default-port')!
+    // A rule built in code (not loaded) still cannot reach the password.
+    const leaky = { ...rule, expected: 'pw=${dbUserPassword}', remediation: { manual: 'token ${githubToken}' } }
+    const params = { ...config.params, dbUserPassword: 'Secr3tPass9', githubToken: 'ghs_secret' }
+    const findings = evaluate({ ruleSet: { ...config.ruleSet, rules: [leaky] }, state: structuredClone(COMPLIANT), params })
+    const text = JSON.stringify(findings)
+    expect(text).not.toContain('Secr3tPass9')
+    expect(text).not.toContain('ghs_secret')
+    expect(findings[0]!.expected).toBe('pw=(not set)')
+  })
+
+  it("the names rules may use equal the rule-set schema's parameterName", () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'policies', 'rule-set.schema.json'), 'utf8'))
+    expect([...RULE_PARAMETERS].sort()).toEqual([...schema.$defs.parameterName.enum].sort())
   })
 
   it('disable-rules with an unknown id is a config error', () => {

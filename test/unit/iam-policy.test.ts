@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  documentProblems,
   evaluatePolicies,
   evaluateTrust,
   intersect,
@@ -11,6 +12,7 @@ import {
   type LabelledPolicy,
   type Principal
 } from '../../src/evaluate/iam-policy.js'
+import { createAjv } from '../../src/evaluate/keywords.js'
 import type { PolicyDocument, PolicyStatement } from '../../src/state/types.js'
 
 const ACCOUNT = '123456789012'
@@ -101,7 +103,39 @@ const semantics: Row[] = [
   identity('resource prefix without wildcard', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/cargo`), 'implicit-deny'),
   identity('resource in another account', resourceAllow(`arn:aws:iam::${OTHER_ACCOUNT}:role/cargo-redshift`), 'implicit-deny'),
   identity('resource differs only in case', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/CARGO-redshift`), 'implicit-deny'),
-  identity('resource * spans : and /', resourceAllow('arn:aws:*redshift'), 'allow'),
+  // reference_policies_elements_resource: wildcards match "within the individual segments of an ARN
+  // (the parts separated by colons)"; a `*` in one fixed segment never reaches into the next.
+  identity('resource * does not reach across the colons of the fixed segments', resourceAllow('arn:aws:iam::*role/cargo-*'), 'implicit-deny'),
+  identity('resource * reaches across / within the resource part', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/*-redshift`), 'allow'),
+  identity('resource with a path matches role/*', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/*`), 'allow', { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/ops/cargo` }),
+  // Same page: no wildcard in the service segment (IAM refuses the document) nor in the resource type.
+  identity('resource with a wildcard service segment is not valid', resourceAllow('arn:aws:*redshift'), 'implicit-deny'),
+  identity('resource wildcard in the resource type */', resourceAllow(`arn:aws:iam::${ACCOUNT}:*/cargo-redshift`), 'implicit-deny'),
+  identity('resource wildcard in the resource type r?le/', resourceAllow(`arn:aws:iam::${ACCOUNT}:r?le/cargo-redshift`), 'implicit-deny'),
+  identity(
+    'Deny with NotResource whose resource type is a wildcard exempts nothing',
+    [policy('P', allowAssume, { Effect: 'Deny', Action: '*', NotResource: `arn:aws:iam::${ACCOUNT}:*/cargo-redshift` })],
+    'explicit-deny'
+  ),
+  identity(
+    'Deny with NotResource exempting the role exactly',
+    [policy('P', allowAssume, { Effect: 'Deny', Action: '*', NotResource: ROLE })],
+    'allow'
+  ),
+  // The docs do not say whether case matters in the fixed segments: an Allow must match exactly,
+  // a Deny that would match ignoring case denies (the reading that can never pass wrongly).
+  identity('Allow with the service segment in another case', resourceAllow(`arn:aws:IAM::${ACCOUNT}:role/cargo-redshift`), 'implicit-deny'),
+  identity(
+    'Deny with the service segment in another case',
+    [policy('P', allowAssume, { Effect: 'Deny', Action: '*', Resource: `arn:AWS:IAM::${ACCOUNT}:role/cargo-redshift` })],
+    'explicit-deny'
+  ),
+  identity(
+    'Deny whose account segment ends in * (which may run past the colon)',
+    [policy('P', allowAssume, { Effect: 'Deny', Action: '*', Resource: 'arn:aws:iam::*' })],
+    'explicit-deny'
+  ),
+  identity('Allow whose account segment ends in * and has no resource part', resourceAllow('arn:aws:iam::*'), 'implicit-deny'),
   identity('resource ? wildcard', resourceAllow('arn:aws:iam::12345678901?:role/cargo-redshif?'), 'allow'),
   identity('resource array containing a match', [policy('P', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ['arn:aws:s3:::b', ROLE] })], 'allow'),
   // NotAction / NotResource
@@ -138,7 +172,16 @@ const semantics: Row[] = [
   identity('single-object Statement', [{ name: 'P', document: { Version: '2012-10-17', Statement: allowAssume } }], 'allow'),
   identity('lower-case Effect is unknown', [loose('P', [{ Effect: 'allow', Action: '*', Resource: '*' }])], 'implicit-deny'),
   identity('unknown Effect', [loose('P', [{ Effect: 'Permit', Action: '*', Resource: '*' }])], 'implicit-deny'),
-  identity('unknown-Effect Deny-like statement does not deny', [policy('P', allowAll), loose('X', [{ Effect: 'DENY', Action: '*', Resource: '*' }])], 'allow'),
+  // IAM refuses to store a document with an unknown Effect, so it cannot stand next to an Allow.
+  identity('unknown-Effect Deny-like statement makes the documents not valid', [policy('P', allowAll), loose('X', [{ Effect: 'DENY', Action: '*', Resource: '*' }])], 'implicit-deny'),
+  // Documents IAM refuses to store (reference_policies_grammar) allow nothing.
+  identity('both Action and NotAction', [loose('P', [{ Effect: 'Allow', Action: 'sts:AssumeRole', NotAction: 's3:*', Resource: '*' }])], 'implicit-deny'),
+  identity('both Resource and NotResource', [loose('P', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*', NotResource: 'arn:aws:s3:::*' }])], 'implicit-deny'),
+  identity('service wildcard *:AssumeRole', actionAllow('*:AssumeRole'), 'implicit-deny'),
+  identity('Unicode look-alike ſts:AssumeRole (long s)', actionAllow('ſts:AssumeRole'), 'implicit-deny'),
+  identity('action without a service prefix', actionAllow('AssumeRole'), 'implicit-deny'),
+  identity('unknown Version', [{ name: 'P', document: { Version: '2012-10-18', Statement: [allowAssume] } as unknown as PolicyDocument }], 'implicit-deny'),
+  identity('Version 2008-10-17', [{ name: 'P', document: { Version: '2008-10-17', Statement: [allowAssume] } }], 'allow'),
   identity('missing Resource in an identity policy', [loose('P', [{ Effect: 'Allow', Action: '*' }])], 'implicit-deny'),
   identity('missing Action and NotAction', [loose('P', [{ Effect: 'Allow', Resource: '*' }])], 'implicit-deny'),
   identity('empty Statement array', [policy('P')], 'implicit-deny'),
@@ -151,6 +194,27 @@ const semantics: Row[] = [
   identity('policy variable that may resolve to the resource', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/\${aws:username}`), 'conditional'),
   identity('policy variable that cannot make the resource match', resourceAllow('arn:aws:s3:::home/${aws:username}/*'), 'implicit-deny'),
   identity('${*} is a literal asterisk, not a wildcard', resourceAllow(`arn:aws:iam::${ACCOUNT}:role/cargo-\${*}`), 'implicit-deny'),
+  // reference_policies_elements_version: without Version 2012-10-17, ${aws:username} is literal text.
+  identity(
+    'policy variable under Version 2008-10-17 is literal text',
+    [{ name: 'P', document: { Version: '2008-10-17', Statement: [{ ...allowAssume, Resource: `arn:aws:iam::${ACCOUNT}:role/\${aws:username}` }] } }],
+    'implicit-deny'
+  ),
+  identity(
+    'policy variable without a Version is literal text',
+    [loose('P', [{ ...allowAssume, Resource: `arn:aws:iam::${ACCOUNT}:role/\${aws:username}` }])],
+    'implicit-deny'
+  ),
+  identity(
+    'without a Version ${*} is no escape: the text ${ must be there',
+    [loose('P', [{ ...allowAssume, Resource: `arn:aws:iam::${ACCOUNT}:role/cargo-redshift\${*}` }])],
+    'implicit-deny'
+  ),
+  identity(
+    'without a Version a Deny with ${aws:username} denies only that literal name',
+    [loose('P', [allowAssume, { Effect: 'Deny', Action: '*', Resource: `arn:aws:iam::${ACCOUNT}:role/\${aws:username}` }])],
+    'allow'
+  ),
   identity(
     'Deny with a policy variable next to an Allow',
     [policy('P', allowAll, { Effect: 'Deny', Action: '*', Resource: `arn:aws:iam::${ACCOUNT}:role/\${aws:PrincipalTag/team}-redshift` })],
@@ -159,7 +223,29 @@ const semantics: Row[] = [
   // Trust policies
   trust('Service principal string', policy('T', trustAllow({ Service: 'redshift.amazonaws.com' })), 'allow'),
   trust('Service principal array', policy('T', trustAllow({ Service: ['lambda.amazonaws.com', 'redshift.amazonaws.com'] })), 'allow'),
-  trust('Service principal in another case', policy('T', trustAllow({ Service: 'Redshift.AmazonAWS.com' })), 'allow'),
+  // reference_policies_elements_principal: the service principal is case sensitive.
+  trust('Service principal in another case', policy('T', trustAllow({ Service: 'Redshift.AmazonAWS.com' })), 'implicit-deny'),
+  trust('Deny on the service principal in another case names another service', policy('T', trustAllow('*'), { Effect: 'Deny', Principal: { Service: 'Redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'allow'),
+  // Same page: only "*" and {"AWS": "*"} mean everyone; no wildcard may match part of a principal name.
+  trust('{"Service": "*"} is not everyone', policy('T', trustAllow({ Service: '*' })), 'implicit-deny'),
+  trust('partial wildcard in a service principal', policy('T', trustAllow({ Service: '*.amazonaws.com' })), 'implicit-deny'),
+  trust('partial wildcard in an AWS principal', policy('T', trustAllow({ AWS: `arn:aws:iam::${ACCOUNT}:role/*` })), 'implicit-deny', { type: 'AWS', id: `arn:aws:iam::${ACCOUNT}:role/ci` }),
+  trust('Deny {"Service": "*"} still denies', policy('T', trustAllow('*'), { Effect: 'Deny', Principal: { Service: '*' }, Action: 'sts:AssumeRole' }), 'explicit-deny'),
+  trust('Deny NotPrincipal exempting the service in another case does not exempt', policy('T', trustAllow('*'), { Effect: 'Deny', NotPrincipal: { Service: 'Redshift.amazonaws.com' }, Action: 'sts:AssumeRole' }), 'explicit-deny'),
+  trust(
+    'Deny on the role in another case reaches its sessions',
+    policy('T', trustAllow({ AWS: ACCOUNT }), { Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/CI` }, Action: 'sts:AssumeRole' }),
+    'explicit-deny',
+    { type: 'AWS', id: `arn:aws:sts::${ACCOUNT}:assumed-role/ci/run-42` }
+  ),
+  trust(
+    'Allow on the role in another case does not admit its sessions',
+    policy('T', trustAllow({ AWS: `arn:aws:iam::${ACCOUNT}:role/CI` })),
+    'implicit-deny',
+    { type: 'AWS', id: `arn:aws:sts::${ACCOUNT}:assumed-role/ci/run-42` }
+  ),
+  trust('unknown principal type is not valid', policy('T', trustAllow({ Services: 'redshift.amazonaws.com' } as unknown as PrincipalElement)), 'implicit-deny'),
+  trust('trust action *:AssumeRole is not valid', policy('T', trustAllow({ Service: 'redshift.amazonaws.com' }, { Action: '*:AssumeRole' })), 'implicit-deny'),
   trust('wrong service', policy('T', trustAllow({ Service: 'lambda.amazonaws.com' })), 'implicit-deny'),
   trust('Principal "*"', policy('T', trustAllow('*')), 'allow'),
   trust('{"AWS": "*"} admits a service too', policy('T', trustAllow({ AWS: '*' })), 'allow'),
@@ -314,6 +400,58 @@ describe('evaluation details', () => {
     const boundaryResult = evaluatePolicies([policy('B', { ...allowAll, Condition: SOURCE_ACCOUNT })], ASSUME)
     expect(intersect(identityResult, boundaryResult).conditions).toEqual(boundaryResult.conditions)
     expect(boundaryResult.conditions).toHaveLength(1)
+  })
+})
+
+describe('documents IAM refuses to store', () => {
+  const cases: [string, unknown, 'identity' | 'trust', RegExp][] = [
+    ['unknown Version', { Version: '2012-10-18', Statement: [allowAssume] }, 'identity', /Version "2012-10-18"/],
+    ['Action and NotAction', { Statement: [{ Effect: 'Allow', Action: '*', NotAction: 's3:*', Resource: '*' }] }, 'identity', /Statement\[0\] has both Action and NotAction/],
+    ['Resource and NotResource', { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', NotResource: '*' }] }, 'identity', /has both Resource and NotResource/],
+    ['service wildcard', doc({ ...allowAssume, Action: '*:AssumeRole' }), 'identity', /service prefix "\*"/],
+    ['non-ASCII action', doc({ ...allowAssume, Action: 'ſts:AssumeRole' }), 'identity', /outside printable ASCII/],
+    ['no Principal in a trust policy', doc({ Effect: 'Allow', Action: 'sts:AssumeRole' }), 'trust', /neither Principal nor NotPrincipal/],
+    ['Resource in a trust policy', doc(trustAllow({ Service: 'redshift.amazonaws.com' }, { Resource: '*' })), 'trust', /has a Resource, which a trust policy may not have/],
+    ['non-ARN resource', doc({ ...allowAssume, Resource: 'cargo-redshift' }), 'identity', /neither "\*" nor an ARN/]
+  ]
+  it.each(cases)('%s is named in the verdict', (_, document, kind, problem) => {
+    expect(documentProblems(document, kind).join('; ')).toMatch(problem)
+    const labelled = { name: 'the policy', document: document as PolicyDocument }
+    const result = kind === 'identity' ? evaluatePolicies([labelled], ASSUME) : evaluateTrust(labelled, { principal: REDSHIFT })
+    expect(result.decision).not.toBe('allow')
+    expect(result.invalid?.join('; ')).toMatch(problem)
+    expect(result.explanation).toMatch(/^not a valid IAM policy/)
+    expect(result.explanation).toMatch(problem)
+  })
+
+  it('an identity policy with a Principal is not valid; a resource-based one may have one', () => {
+    const withPrincipal = doc({ ...allowAssume, Principal: { AWS: ACCOUNT } })
+    expect(documentProblems(withPrincipal, 'identity').join()).toMatch(/has a Principal, which an identity policy may not have/)
+    expect(documentProblems(withPrincipal, 'resource')).toEqual([])
+    expect(evaluatePolicies([{ name: 'P', document: withPrincipal }], ASSUME).decision).toBe('implicit-deny')
+    expect(evaluatePolicies([{ name: 'P', document: withPrincipal }], { ...ASSUME, principal: { type: 'AWS', id: ACCOUNT } }).decision).toBe('allow')
+  })
+
+  it('a valid document has no problems', () => {
+    expect(documentProblems(doc(allowAssume, { Effect: 'Deny', NotAction: 's3:*', NotResource: 'arn:aws:s3:::b/*' }), 'identity')).toEqual([])
+    expect(documentProblems(doc(trustAllow({ Service: 'redshift.amazonaws.com' })), 'trust')).toEqual([])
+  })
+
+  it('the iamAllows and trustsService keywords put the problem in the finding', () => {
+    const ajv = createAjv()
+    const allows = ajv.compile({ iamAllows: { action: 'sts:AssumeRole', resource: ROLE } })
+    expect(allows({ Version: '2012-10-17', Statement: [{ ...allowAssume, NotAction: 's3:*' }] })).toBe(false)
+    expect(allows.errors?.[0]?.message).toMatch(/not a valid IAM policy.*both Action and NotAction/)
+    const trusts = ajv.compile({ trustsService: 'redshift.amazonaws.com' })
+    expect(trusts(doc(trustAllow({ Service: 'redshift.amazonaws.com' }, { Action: '*:AssumeRole' })))).toBe(false)
+    expect(trusts.errors?.[0]?.message).toMatch(/not a valid IAM policy.*service prefix/)
+  })
+
+  it('intersect carries the problems of both sides', () => {
+    const bad = evaluatePolicies([loose('B', [{ Effect: 'Allow', Action: '*', NotAction: 's3:*', Resource: '*' }])], ASSUME)
+    const result = intersect(evaluatePolicies([policy('I', allowAssume)], ASSUME), bad)
+    expect(result.decision).toBe('implicit-deny')
+    expect(result.invalid).toEqual(bad.invalid)
   })
 })
 

@@ -191,12 +191,24 @@ const CASES: Case[] = [
     says: ["IAM role 'cargo-redshift' was not found"]
   },
   {
-    name: 'role key absent, other role name',
+    name: 'role key absent, state read for that other role name',
     rule: 'iam-role-exists',
-    mutate: (s) => delete s.iam.role,
+    mutate: (s) => {
+      delete s.iam.role
+      s.subject = { ...s.subject, roleName: 'my-cargo-role' }
+    },
     inputs: { 'role-name': 'my-cargo-role' },
     status: 'fail',
     says: ["IAM role 'my-cargo-role' was not found"]
+  },
+  {
+    // Issue 11: the state was read for cargo-redshift; it says nothing about my-cargo-role.
+    name: 'role key absent, state read for another role name',
+    rule: 'iam-role-exists',
+    mutate: (s) => delete s.iam.role,
+    inputs: { 'role-name': 'my-cargo-role' },
+    status: 'error',
+    says: ["the snapshot was read for role cargo-redshift, not my-cargo-role (input 'role-name')"]
   },
 
   // --- iam-role-trusts-redshift ------------------------------------------

@@ -18,6 +18,7 @@ import { collectProvisioned } from './redshift-provisioned.js'
 import { collectServerless, type RedshiftOutcome } from './redshift-serverless.js'
 import { collectSql, type DataApiTarget } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
+import { subjectOf, type SubjectPart } from '../../state/subject.js'
 
 export type { CallStats } from './context.js'
 
@@ -98,6 +99,7 @@ export async function collectAwsState(
       region,
       ...(params.workgroup || params.clusterIdentifier ? { deployment: serverless ? 'serverless' : 'provisioned' } : {})
     },
+    subject: subjectOf(params, partsRead(needs)),
     iam: {},
     network: {},
     unavailable: []
@@ -117,6 +119,26 @@ export async function collectAwsState(
   }
   state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
   return { state, stats: stats.snapshot() }
+}
+
+/**
+ * Which named parts this collection reads, so that the state records what it was read for and
+ * nothing more: judged later with rules that need a part never read, the state shows no look-up
+ * of it and those rules are `error`, not a verdict on a fact never read.
+ */
+function partsRead(needs: Needs): (part: SubjectPart) => boolean {
+  const sql = (...keys: string[]) => keys.some((k) => needs(`/sql/${k}`))
+  const read: Record<SubjectPart, boolean> = {
+    target: needs('/redshift') || needs('/network') || needs('/sql'),
+    roleName: needs('/iam/role') || needs('/iam/crossAccountPolicy'),
+    policyName: needs('/iam/crossAccountPolicy'),
+    lambdaUser: needs('/iam/lambdaUser'),
+    database: sql('database', 'databasePrivileges', 'exfuncUsage'),
+    dbUser: sql('user', 'databasePrivileges', 'functionRole', 'exfuncUsage', 'sourceSchemas'),
+    functionRole: sql('functionRole'),
+    sourceSchemas: sql('sourceSchemas')
+  }
+  return (part) => read[part]
 }
 
 async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<void> {

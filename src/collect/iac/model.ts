@@ -17,6 +17,7 @@ import type {
   UserState
 } from '../../state/types.js'
 import { accountHint, awsManagedDocument, fillAccount, nameOfArn, notDescribedReason, policyKind, type Val } from './common.js'
+import { subjectOf } from '../../state/subject.js'
 
 /**
  * The resources of a Terraform plan or CloudFormation template that matter to Cargo, in one
@@ -254,6 +255,8 @@ class Assembler {
         ...(deployment ? { deployment } : {}),
         file: model.file
       },
+      // The plan is searched for the names the inputs give.
+      subject: subjectOf(params),
       iam: {},
       network: {},
       unavailable: []

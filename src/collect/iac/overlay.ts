@@ -1,5 +1,5 @@
 import { pointersOverlap, resolvePointer } from '../../state/pointer.js'
-import type { AccountState, IdentityPolicy, RoleState, SecurityGroupState, UnknownFact, UserState } from '../../state/types.js'
+import type { AccountState, IdentityPolicy, RoleState, SecurityGroupState, StateSubject, UnknownFact, UserState } from '../../state/types.js'
 import { accountHint, containsPlaceholder, fillAccount, liveCanTell } from './common.js'
 import { sameIngress } from './model.js'
 
@@ -89,7 +89,35 @@ class Overlay {
     })
     out.unknown = this.unknown
     out.locations = [...(planned.locations ?? [])]
+    const subject = this.subject()
+    if (subject) out.subject = subject
+    else delete out.subject
     return out
+  }
+
+  /**
+   * What the result was read for, part by part: a part the IaC replaced was searched for in the
+   * plan under the inputs' names; a part kept from the live state (or snapshot) is what that
+   * state was read for. A live state that records nothing leaves its parts to show by name.
+   */
+  private subject(): StateSubject | undefined {
+    const partOf: Record<keyof StateSubject, Part> = {
+      target: '/redshift',
+      roleName: '/iam/role',
+      policyName: '/iam/crossAccountPolicy',
+      lambdaUser: '/iam/lambdaUser',
+      database: '/sql',
+      dbUser: '/sql',
+      functionRole: '/sql',
+      sourceSchemas: '/sql'
+    }
+    const out: Record<string, unknown> = {}
+    for (const [key, part] of Object.entries(partOf) as [keyof StateSubject, Part][]) {
+      const side = this.keepLive.has(part) ? this.live.subject : this.planned.subject
+      const value = side?.[key]
+      if (value !== undefined) out[key] = structuredClone(value)
+    }
+    return this.live.subject || this.planned.subject ? (out as StateSubject) : undefined
   }
 
   private part(part: Part): void {

@@ -1,2 +1,0 @@
-import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
-import{v as a,w as b,x as c,y as d,z as e}from"./chunk-ZBOJTYC4.js";import"./chunk-MV6WWOY2.js";import"./chunk-5CAAENJM.js";import"./chunk-QHOE3PPT.js";import"./chunk-B3NLDT63.js";import"./chunk-RDLH5GMA.js";import"./chunk-ZXNYF2BH.js";import"./chunk-5F2I473Y.js";import"./chunk-LJ4SVZ3J.js";import"./chunk-Y3OKWOWY.js";export{b as KNOWN_OPERATIONS,a as PlanError,d as applyPlan,e as describeEvent,c as validatePlan};
