@@ -116,6 +116,10 @@ interface StatementState {
   result?: ExecResult
   subs?: SubStatement[]
   executionMode?: 'TRANSACTION' | 'AUTO_COMMIT'
+  /** A slow statement runs when its delay is over, unless cancelled first (then it never runs). */
+  pending?: Promise<void>
+  /** Records a slow statement cancelled before it ran. */
+  recordAborted?: () => void
 }
 
 export class ApiError extends Error {
@@ -212,26 +216,7 @@ export async function startDataApiServer(backend: SqlBackend, options: DataApiOp
     }
     const failLast = fault && 'fail' in fault ? fault.fail : undefined
     const batch = operation === 'BatchExecuteStatement'
-    const outcomes = await backend.run(conn, user, sqls, {
-      batch,
-      transaction: batch && executionMode !== 'AUTO_COMMIT',
-      ...(failLast !== undefined ? { failLast } : {})
-    })
-    const subs: SubStatement[] = outcomes.map((o, i) => ({
-      id: `${id}:${i + 1}`,
-      sql: sqls[i]!,
-      status: o.status,
-      ...(o.error !== undefined ? { error: o.error } : {}),
-      ...(o.result ? { result: o.result } : {})
-    }))
-    const failed = subs.find((s) => s.status === 'FAILED')
-    if (failed) {
-      state.finalStatus = 'FAILED'
-      state.error = failed.error ?? 'ERROR: statement failed'
-    }
-    if (batch) state.subs = subs
-    else if (subs[0]?.result) state.result = subs[0].result
-    for (const sub of subs) {
+    const record = (sub: SubStatement) =>
       statements.push({
         id,
         operation,
@@ -242,6 +227,37 @@ export async function startDataApiServer(backend: SqlBackend, options: DataApiOp
         ...(executionMode ? { executionMode } : {}),
         ...(sub.error !== undefined ? { error: sub.error } : {})
       })
+    const execute = async () => {
+      const outcomes = await backend.run(conn, user, sqls, {
+        batch,
+        transaction: batch && executionMode !== 'AUTO_COMMIT',
+        ...(failLast !== undefined ? { failLast } : {})
+      })
+      const subs: SubStatement[] = outcomes.map((o, i) => ({
+        id: `${id}:${i + 1}`,
+        sql: sqls[i]!,
+        status: o.status,
+        ...(o.error !== undefined ? { error: o.error } : {}),
+        ...(o.result ? { result: o.result } : {})
+      }))
+      const failed = subs.find((s) => s.status === 'FAILED')
+      if (failed) {
+        state.finalStatus = 'FAILED'
+        state.error = failed.error ?? 'ERROR: statement failed'
+      }
+      if (batch) state.subs = subs
+      else if (subs[0]?.result) state.result = subs[0].result
+      subs.forEach(record)
+    }
+    const delay = state.readyAt - now
+    if (delay > 0) {
+      state.pending = sleep(delay).then(async () => {
+        if (!state.cancelled) await execute()
+      })
+      if (batch) state.subs = sqls.map((sql, i) => ({ id: `${id}:${i + 1}`, sql, status: 'ABORTED' }))
+      state.recordAborted = () => sqls.forEach((sql, i) => record({ id: `${id}:${i + 1}`, sql, status: 'ABORTED' }))
+    } else {
+      await execute()
     }
     store.set(id, state)
     return state
@@ -337,18 +353,23 @@ export async function startDataApiServer(backend: SqlBackend, options: DataApiOp
     },
     async DescribeStatement(input, fault) {
       if (fault && 'delayMs' in fault) await sleep(fault.delayMs)
-      const { state, sub } = find(str(input, 'Id'))
+      const id = str(input, 'Id')
+      const { state } = find(id)
       state.polls++
       const wait = input['WaitTimeSeconds']
       if (typeof wait === 'number' && wait > 0 && !isDone(state) && state.polls >= pollsToFinish) {
         // Long poll: wait for a slow statement, up to WaitTimeSeconds.
         await sleep(Math.max(0, Math.min(state.readyAt - Date.now(), wait * 1000)))
       }
+      if (isDone(state)) await state.pending
+      const { sub } = find(id)
       return describe(state, sub)
     },
     async GetStatementResult(input, fault) {
       if (fault && 'delayMs' in fault) await sleep(fault.delayMs)
-      const { state, sub } = find(str(input, 'Id'))
+      const id = str(input, 'Id')
+      if (isDone(find(id).state)) await find(id).state.pending
+      const { state, sub } = find(id)
       if (state.subs && !sub) throw new ApiError('ValidationException', 'Use the Id of a sub-statement (Id:n) to get the result of a batch')
       const status = sub && isDone(state) ? sub.status : statusOf(state)
       const result = sub ? sub.result : state.result
@@ -387,9 +408,9 @@ export async function startDataApiServer(backend: SqlBackend, options: DataApiOp
     async CancelStatement(input) {
       const { state } = find(str(input, 'Id'))
       if (isDone(state)) throw new ApiError('ValidationException', `Could not cancel a query that is already in ${statusOf(state)} state.`)
+      // A slow statement has not run yet (see submit): it never will.
       state.cancelled = true
-      const last = statements.filter((s) => s.id === state.id)
-      for (const s of last) s.status = 'ABORTED'
+      state.recordAborted?.()
       return { Status: true }
     }
   }

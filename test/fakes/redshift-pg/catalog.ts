@@ -16,7 +16,12 @@
  *   are roles holding their documented system privileges; sys:dba inherits sys:operator.
  * - Languages exfunc, plpythonu and mlfunc exist in every database, without USAGE for PUBLIC on exfunc
  *   (r_CREATE_EXTERNAL_FUNCTION: USAGE ON LANGUAGE exfunc must be granted).
- * - Scoped permissions (t_scoped-permissions) are rows of pg_catalog.rs_scoped_permissions per database.
+ * - Scoped permissions (t_scoped-permissions): FOR ... IN SCHEMA are rows of pg_catalog.rs_scoped_permissions
+ *   in that database; FOR ... IN DATABASE d are a JSON list in d's (shared) comment, because
+ *   SVV_DATABASE_PRIVILEGES lists every database's from any database. TABLES scopes are also enforced:
+ *   the grants they imply are made on current and future relations (rs_apply_scopes, an event trigger)
+ *   and kept out of SVV_RELATION_PRIVILEGES, so has_table_privilege honours them.
+ * - SYSLOG ACCESS UNRESTRICTED (r_CREATE_USER, r_ALTER_USER) is membership of the role `syslog:unrestricted`.
  * - The svv_* views live in pg_catalog, as in Redshift, so they resolve unqualified from any search_path.
  *
  * Every svv view applies the documented visibility (c_visibility-of-data): superusers and holders of
@@ -54,13 +59,18 @@ export const SYSPRV_PREFIX = 'sysprv:'
 export const ROLE_COMMENT = 'redshift:role:'
 export const GROUP_COMMENT = 'redshift:group'
 export const SYSPRV_COMMENT = 'redshift:system-privilege'
+/** Users with SYSLOG ACCESS UNRESTRICTED are members of this role (c_visibility-of-data). */
+export const SYSLOG_UNRESTRICTED_ROLE = 'syslog:unrestricted'
 
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`
 export const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`
 
 /** Cluster-wide objects (roles live in pg_authid, shared by all databases). Run once per reset. */
 export function globalSetupSql(): string[] {
-  const out: string[] = []
+  const out: string[] = [
+    `CREATE ROLE ${quoteIdent(SYSLOG_UNRESTRICTED_ROLE)} NOLOGIN`,
+    `COMMENT ON ROLE ${quoteIdent(SYSLOG_UNRESTRICTED_ROLE)} IS 'redshift:syslog'`
+  ]
   for (const p of SYSTEM_PRIVILEGES) {
     out.push(`CREATE ROLE ${quoteIdent(SYSPRV_PREFIX + p)} NOLOGIN`)
     out.push(`COMMENT ON ROLE ${quoteIdent(SYSPRV_PREFIX + p)} IS ${quoteLiteral(SYSPRV_COMMENT)}`)
@@ -97,17 +107,28 @@ REVOKE USAGE ON LANGUAGE exfunc FROM PUBLIC;
 REVOKE USAGE ON LANGUAGE plpythonu FROM PUBLIC;
 REVOKE USAGE ON LANGUAGE mlfunc FROM PUBLIC;
 
--- Scoped permissions (t_scoped-permissions): GRANT ... FOR TABLES|FUNCTIONS IN SCHEMA s [IN DATABASE d].
+-- Scoped permissions (t_scoped-permissions) on the objects of one schema: GRANT ... FOR TABLES|FUNCTIONS IN SCHEMA s [DATABASE d].
 CREATE TABLE pg_catalog.rs_scoped_permissions (
-  scope text NOT NULL,            -- 'SCHEMA' (objects in one schema) or 'DATABASE'
+  scope text NOT NULL,            -- 'SCHEMA' (database-wide ones live in the database's comment)
   object_type text NOT NULL,      -- 'TABLES' or 'FUNCTIONS'
-  schema_name text,               -- NULL when scope is DATABASE
+  schema_name text,
   privilege_type text NOT NULL,   -- e.g. SELECT
   grantee oid NOT NULL,           -- 0 for PUBLIC
   admin_option boolean NOT NULL DEFAULT false,
   UNIQUE (scope, object_type, schema_name, privilege_type, grantee)
 );
 REVOKE ALL ON pg_catalog.rs_scoped_permissions FROM PUBLIC;
+
+-- Table grants that exist only because a scoped permission covers the table ("current and future
+-- objects", t_scoped-permissions): made so that PostgreSQL's own privilege checks and has_table_privilege
+-- honour scoped permissions, and hidden from SVV_RELATION_PRIVILEGES, which lists explicit grants.
+CREATE TABLE pg_catalog.rs_scope_materialized (
+  relid oid NOT NULL,
+  grantee oid NOT NULL,
+  privilege text NOT NULL,
+  PRIMARY KEY (relid, grantee, privilege)
+);
+REVOKE ALL ON pg_catalog.rs_scope_materialized FROM PUBLIC;
 
 -- Who an identity is, in Redshift's words: user, role or group (r_SVV_RELATION_PRIVILEGES, identity_type).
 CREATE FUNCTION pg_catalog.rs_identity_type(r oid) RETURNS text LANGUAGE sql STABLE AS $$
@@ -123,9 +144,10 @@ CREATE FUNCTION pg_catalog.rs_identity_name(r oid) RETURNS text LANGUAGE sql STA
   SELECT CASE WHEN r = 0 THEN 'public' ELSE (SELECT rolname::text FROM pg_roles WHERE oid = r) END
 $$;
 
--- c_visibility-of-data: superusers and users holding ACCESS SYSTEM TABLE (directly or through roles) see all rows.
+-- c_visibility-of-data: superusers, users holding ACCESS SYSTEM TABLE (directly or through roles) and
+-- users with SYSLOG ACCESS UNRESTRICTED see all rows. (Superusers are members of every role.)
 CREATE FUNCTION pg_catalog.rs_sees_all() RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT pg_has_role(current_user, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER')
+  SELECT pg_has_role(current_user, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER') OR pg_has_role(current_user, 'syslog:unrestricted', 'MEMBER')
 $$;
 -- "Other users can only see identities that they have access to or own."
 CREATE FUNCTION pg_catalog.rs_sees_identity(r oid) RETURNS boolean LANGUAGE sql STABLE AS $$
@@ -140,12 +162,69 @@ CREATE FUNCTION pg_catalog.rs_privilege_name(p text) RETURNS text LANGUAGE sql I
     WHEN 'MAINTAIN' THEN NULL ELSE p END
 $$;
 
+-- Schemas Redshift users see: not PostgreSQL's internal ones.
+CREATE FUNCTION pg_catalog.rs_user_schema(n name) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT n NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n NOT LIKE 'pg_temp_%' AND n NOT LIKE 'pg_toast_temp_%'
+$$;
+
+-- The TABLES scoped permissions in force in this database: per schema, or database-wide (schema_name NULL).
+CREATE FUNCTION pg_catalog.rs_table_scopes() RETURNS TABLE (schema_name text, privilege_type text, grantee oid) LANGUAGE sql STABLE AS $$
+  SELECT s.schema_name, s.privilege_type, s.grantee FROM pg_catalog.rs_scoped_permissions s WHERE s.object_type = 'TABLES'
+  UNION ALL
+  SELECT NULL::text, j->>'privilege_type', (j->>'grantee')::oid
+  FROM pg_database d,
+       jsonb_array_elements(CASE WHEN shobj_description(d.oid, 'pg_database') LIKE '[%' THEN shobj_description(d.oid, 'pg_database')::jsonb ELSE '[]'::jsonb END) j
+  WHERE d.datname = current_database() AND j->>'object_type' = 'TABLES'
+$$;
+
+-- Brings the materialised grants in line with the scoped permissions: revokes those whose scope is
+-- gone, grants what a scope covers and nothing grants yet. Runs after every scoped GRANT/REVOKE and,
+-- through the event trigger below, after every CREATE TABLE/VIEW (future objects).
+CREATE FUNCTION pg_catalog.rs_apply_scopes() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT m.relid, m.grantee, m.privilege FROM pg_catalog.rs_scope_materialized m
+    WHERE NOT EXISTS (
+      SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, pg_catalog.rs_table_scopes() s
+      WHERE c.oid = m.relid AND s.grantee = m.grantee AND s.privilege_type = m.privilege AND (s.schema_name IS NULL OR s.schema_name = n.nspname))
+  LOOP
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = r.relid) THEN
+      EXECUTE format('REVOKE %s ON %s FROM %s', r.privilege, r.relid::regclass,
+        CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident((SELECT rolname FROM pg_roles WHERE oid = r.grantee)) END);
+    END IF;
+    DELETE FROM pg_catalog.rs_scope_materialized m WHERE m.relid = r.relid AND m.grantee = r.grantee AND m.privilege = r.privilege;
+  END LOOP;
+  FOR r IN SELECT DISTINCT c.oid AS relid, s.grantee, s.privilege_type AS privilege
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, pg_catalog.rs_table_scopes() s
+    WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND pg_catalog.rs_user_schema(n.nspname)
+      AND (s.schema_name IS NULL OR s.schema_name = n.nspname)
+      AND s.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+      AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) e
+                      WHERE e.grantee = s.grantee AND e.privilege_type = s.privilege_type)
+  LOOP
+    EXECUTE format('GRANT %s ON %s TO %s', r.privilege, r.relid::regclass,
+      CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident((SELECT rolname FROM pg_roles WHERE oid = r.grantee)) END);
+    INSERT INTO pg_catalog.rs_scope_materialized VALUES (r.relid, r.grantee, r.privilege) ON CONFLICT DO NOTHING;
+  END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pg_catalog.rs_apply_scopes() FROM PUBLIC;
+
+CREATE FUNCTION pg_catalog.rs_scopes_on_create() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  PERFORM pg_catalog.rs_apply_scopes();
+END
+$$;
+CREATE EVENT TRIGGER rs_scopes_on_create ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'CREATE VIEW', 'CREATE MATERIALIZED VIEW', 'CREATE FOREIGN TABLE')
+  EXECUTE FUNCTION pg_catalog.rs_scopes_on_create();
+
 -- r_SVV_USER_INFO
 CREATE VIEW pg_catalog.svv_user_info AS
 SELECT a.rolname::text AS user_name, a.oid::integer AS user_id, a.rolcreatedb AS createdb, a.rolsuper AS superuser,
        a.rolsuper AS catalog_update,
        CASE WHEN a.rolconnlimit < 0 THEN 'UNLIMITED' ELSE a.rolconnlimit::text END AS connection_limit,
-       CASE WHEN a.rolsuper OR pg_has_role(a.oid, 'sysprv:ACCESS SYSTEM TABLE', 'MEMBER') THEN 'UNRESTRICTED' ELSE 'RESTRICTED' END AS syslog_access,
+       CASE WHEN pg_has_role(a.oid, 'syslog:unrestricted', 'MEMBER') THEN 'UNRESTRICTED' ELSE 'RESTRICTED' END AS syslog_access,
        NULL::timestamp AS last_ddl_timestamp, 0 AS session_timeout, NULL::text AS external_user_id
 FROM pg_roles a
 WHERE a.rolcanlogin AND (pg_catalog.rs_sees_all() OR a.rolname = current_user);
@@ -190,16 +269,19 @@ LANGUAGE sql STABLE AS $$
     AND pg_catalog.rs_identity_type(e.grantee) <> 'internal' AND pg_catalog.rs_sees_identity(e.grantee)
 $$;
 
--- r_SVV_DATABASE_PRIVILEGES
+-- r_SVV_DATABASE_PRIVILEGES: every database of the cluster, with database-wide scoped permissions
+-- (privilege_scope SCHEMAS, TABLES, FUNCTIONS) read from each database's comment.
 CREATE VIEW pg_catalog.svv_database_privileges AS
-SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option, 'DATABASE'::text AS privilege_scope
+SELECT d.datname::text AS database_name, x.privilege_type, x.identity_id, x.identity_name, x.identity_type, x.admin_option,
+       'DATABASE'::text AS privilege_scope
 FROM pg_database d, pg_catalog.rs_acl_rows(coalesce(d.datacl, acldefault('d', d.datdba)), d.datdba) x
-WHERE NOT d.datistemplate AND d.datname <> 'postgres';
+WHERE NOT d.datistemplate AND d.datname <> 'postgres'
+UNION ALL
+SELECT d.datname::text, j->>'privilege_type', (j->>'grantee')::integer, pg_catalog.rs_identity_name((j->>'grantee')::oid),
+       pg_catalog.rs_identity_type((j->>'grantee')::oid), false, j->>'object_type'
+FROM pg_database d, jsonb_array_elements(CASE WHEN shobj_description(d.oid, 'pg_database') LIKE '[%' THEN shobj_description(d.oid, 'pg_database')::jsonb ELSE '[]'::jsonb END) j
+WHERE NOT d.datistemplate AND d.datname <> 'postgres' AND pg_catalog.rs_sees_identity((j->>'grantee')::oid);
 
--- Schemas Redshift users see: not PostgreSQL's internal ones.
-CREATE FUNCTION pg_catalog.rs_user_schema(n name) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT n NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n NOT LIKE 'pg_temp_%' AND n NOT LIKE 'pg_toast_temp_%'
-$$;
 
 -- r_SVV_SCHEMA_PRIVILEGES, with scoped permissions as privilege_scope TABLES/FUNCTIONS (t_scoped-permissions).
 CREATE VIEW pg_catalog.svv_schema_privileges AS
@@ -219,7 +301,9 @@ SELECT n.nspname::text AS namespace_name, c.relname::text AS relation_name, x.pr
        x.identity_type, x.admin_option
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace,
      pg_catalog.rs_acl_rows(coalesce(c.relacl, acldefault('r', c.relowner)), c.relowner) x
-WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND pg_catalog.rs_user_schema(n.nspname);
+WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND pg_catalog.rs_user_schema(n.nspname)
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.rs_scope_materialized m
+                  WHERE m.relid = c.oid AND m.grantee = x.identity_id::oid AND m.privilege = x.privilege_type);
 
 -- r_SVV_LANGUAGE_PRIVILEGES (the languages Redshift has; not PostgreSQL's internal and c).
 CREATE VIEW pg_catalog.svv_language_privileges AS

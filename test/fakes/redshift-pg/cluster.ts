@@ -5,7 +5,7 @@
  * and processes belong to the unprivileged `nobody` user.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -59,15 +59,34 @@ function run(bin: string, args: string[], as: { uid: number; gid: number } | und
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Where the cluster's directory goes: the OS temporary directory, unless the server's user could not
+ * reach it (every ancestor must be searchable by others when it runs as `nobody`) or the socket path
+ * would pass the unix limit (~107 bytes); then /tmp.
+ */
+function baseDir(as: { uid: number; gid: number } | undefined): string {
+  const base = tmpdir()
+  if (base.length > 60) return '/tmp'
+  if (!as) return base
+  for (let dir = path.resolve(base); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return '/tmp'
+    if (dir === path.dirname(dir)) return base
+  }
+}
+
 export async function startPgCluster(): Promise<PgCluster> {
   const bin = findPgBin()
   const as = serverIdentity()
-  const dir = mkdtempSync(path.join(tmpdir(), 'redshift-pg-'))
+  const dir = mkdtempSync(path.join(baseDir(as), 'redshift-pg-'))
   if (as) chownSync(dir, as.uid, as.gid)
   const data = path.join(dir, 'data')
   let server: ChildProcess | undefined
   let serverLog = ''
-  const killOnExit = () => server?.kill('SIGKILL')
+  // If the test process ends without stop() (a crash), take the server and its files along.
+  const killOnExit = () => {
+    server?.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  }
   try {
     run(path.join(bin, 'initdb'), ['-D', data, '-U', BOOTSTRAP_USER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], as, dir)
     server = spawn(

@@ -38,6 +38,30 @@ const LEADER_NODE_FUNCTIONS = new Set([
 ])
 const LEADER_NODE_VALUE_FUNCTIONS = new Set(['SVFOP_CURRENT_SCHEMA', 'SVFOP_CURRENT_TIME', 'SVFOP_CURRENT_TIME_N', 'SVFOP_CURRENT_TIMESTAMP', 'SVFOP_CURRENT_TIMESTAMP_N', 'SVFOP_LOCALTIME', 'SVFOP_LOCALTIME_N'])
 
+/**
+ * c_unsupported-postgresql-functions: PostgreSQL functions Redshift does not support. "Some unsupported
+ * functions will not return an error when run on the leader node", so they are refused only where a
+ * statement runs on the compute nodes (it names a system view or a user table); the reading that
+ * refuses there can never let a statement through that Redshift would fail.
+ */
+const UNSUPPORTED_FUNCTIONS = new Set([
+  // aggregate functions
+  'string_agg', 'array_agg', 'every', 'xmlagg', 'xml_agg', 'corr', 'covar_pop', 'covar_samp', 'regr_avgx', 'regr_avgy',
+  'regr_count', 'regr_intercept', 'regr_r2', 'regr_slope', 'regr_sxx', 'regr_sxy', 'regr_syy',
+  // array functions (and operators, see usageOf)
+  'array_append', 'array_cat', 'array_dims', 'array_fill', 'array_length', 'array_lower', 'array_ndims', 'array_position',
+  'array_positions', 'array_prepend', 'array_remove', 'array_replace', 'array_to_string', 'array_upper', 'cardinality',
+  'string_to_array', 'unnest',
+  // date/time, math, set-returning and string functions the page names
+  'clock_timestamp', 'justify_days', 'justify_hours', 'justify_interval', 'pg_sleep', 'transaction_timestamp', 'div', 'setseed',
+  'width_bucket', 'generate_series', 'generate_subscripts', 'bit_length', 'overlay', 'convert', 'convert_from', 'convert_to',
+  'encode', 'format',
+  // access privilege inquiry functions beyond the three leader-node ones, comment information functions
+  'has_any_column_privilege', 'has_column_privilege', 'has_foreign_data_wrapper_privilege', 'has_function_privilege',
+  'has_language_privilege', 'has_sequence_privilege', 'has_server_privilege', 'has_tablespace_privilege', 'has_type_privilege',
+  'pg_has_role', 'obj_description', 'col_description', 'shobj_description'
+])
+
 /** Relations that send a query to the compute nodes (c_SQL_functions_leader_node_only). */
 const COMPUTE_SYSTEM_PREFIXES = ['svv_', 'svl_', 'stl_', 'stv_', 'sys_']
 
@@ -54,17 +78,27 @@ export type Grantee = { kind: 'user' | 'role' | 'group' | 'public'; name: string
 
 export type Prepared =
   /** Run on PostgreSQL as it is (in `database` when the statement names another one). */
-  | { kind: 'pg'; sql: string; ast: Json; database?: string }
-  | { kind: 'create-user'; sql: string; name: string }
+  | {
+      kind: 'pg'
+      sql: string
+      ast: Json
+      database?: string
+      /** GRANT/REVOKE grantees as written: Redshift reads a bare name as a user, ROLE r as a role, GROUP g as a group (r_GRANT). */
+      grantees?: Grantee[]
+      /** ALTER DEFAULT PRIVILEGES FOR USER: these must be users (r_ALTER_DEFAULT_PRIVILEGES). */
+      ownerUsers?: string[]
+    }
+  | { kind: 'alter-group'; sql: string; name: string; members: string[] }
+  | { kind: 'create-user' | 'alter-user'; sql: string | undefined; name: string; syslog?: 'RESTRICTED' | 'UNRESTRICTED' }
   | { kind: 'create-role'; name: string }
-  | { kind: 'create-group'; sql: string; name: string }
+  | { kind: 'create-group'; sql: string; name: string; members: string[] }
   | { kind: 'grant-role'; revoke: boolean; roles: string[]; grantees: Grantee[]; adminOption: boolean }
   | { kind: 'grant-system'; revoke: boolean; privileges: string[]; roles: string[] }
   | {
       kind: 'grant-scoped'
       revoke: boolean
       privileges: string[]
-      objectType: 'TABLES' | 'FUNCTIONS'
+      objectType: 'TABLES' | 'FUNCTIONS' | 'SCHEMAS'
       schema?: string
       database?: string
       grantees: Grantee[]
@@ -97,7 +131,8 @@ export async function splitStatements(sql: string): Promise<string[]> {
 
 async function tokensOf(sql: string): Promise<Token[]> {
   try {
-    return ((await scan(sql)) as { tokens: Token[] }).tokens
+    // Comments are tokens too; no statement form reads them.
+    return ((await scan(sql)) as { tokens: Token[] }).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')
   } catch (err) {
     throw new RedshiftRefusal(String((err as Error).message), 'r_SQL_commands')
   }
@@ -112,7 +147,9 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
     throw new RedshiftRefusal('cannot insert multiple commands into a prepared statement', 'data-api')
   }
   if (tokens.length === 0) throw new RedshiftRefusal('syntax error at end of input', 'r_SQL_commands')
-  const sql = sqlIn.slice(0, tokens[tokens.length - 1]!.end)
+  const offset = tokens[0]!.start
+  const sql = sqlIn.slice(offset, tokens[tokens.length - 1]!.end)
+  tokens = tokens.map((t) => ({ ...t, start: t.start - offset, end: t.end - offset }))
 
   const head = word(tokens[0])
   if (head === 'GRANT' || head === 'REVOKE') {
@@ -142,16 +179,43 @@ export async function prepareStatement(sqlIn: string): Promise<Prepared> {
     }
     if (create['stmt_type'] === 'ROLESTMT_USER') {
       checkCreateUser(create, rewritten.passwordDisabled)
-      return { kind: 'create-user', sql: rewritten.sql, name }
+      return { kind: 'create-user', sql: rewritten.sql, name, ...(rewritten.syslog ? { syslog: rewritten.syslog } : {}) }
     }
-    return { kind: 'create-group', sql: rewritten.sql, name }
+    const members = ((create['options'] as Json[] | undefined) ?? [])
+      .map((o) => o['DefElem'] as Json)
+      .filter((d) => d['defname'] === 'rolemembers')
+      .flatMap((d) => (((d['arg'] as Json)['List'] as Json)['items'] as Json[]).map((r) => String((r['RoleSpec'] as Json)['rolename'])))
+    return { kind: 'create-group', sql: rewritten.sql, name, members }
+  }
+  const alter = ast['AlterRoleStmt'] as Json | undefined
+  if (alter && word(tokens[1]) === 'USER') {
+    const name = String((alter['role'] as Json)['rolename'])
+    const hasOptions = ((alter['options'] as unknown[] | undefined) ?? []).length > 0
+    return { kind: 'alter-user', sql: hasOptions ? rewritten.sql : undefined, name, ...(rewritten.syslog ? { syslog: rewritten.syslog } : {}) }
   }
   if (ast['GrantRoleStmt']) {
     // Redshift grants roles with GRANT ROLE r TO ...; GRANT r TO u is not its grammar (r_GRANT).
     throw new RedshiftRefusal(`syntax error at or near "TO"`, 'r_GRANT')
   }
+  if (alter && word(tokens[1]) === 'GROUP') {
+    const members = ((((alter['options'] as Json[] | undefined) ?? [])[0]?.['DefElem'] as Json | undefined)?.['arg'] as Json | undefined)?.['List'] as Json | undefined
+    const names = ((members?.['items'] as Json[] | undefined) ?? []).map((m) => String((m['RoleSpec'] as Json)['rolename']))
+    return { kind: 'alter-group', sql: rewritten.sql, name: String((alter['role'] as Json)['rolename']), members: names }
+  }
   checkQuery(ast)
-  return { kind: 'pg', sql: rewritten.sql, ast, ...(rewritten.database ? { database: rewritten.database } : {}) }
+  const isGrant = Boolean(ast['GrantStmt']) || Boolean(ast['AlterDefaultPrivilegesStmt'])
+  const ownerUsers = ((((ast['AlterDefaultPrivilegesStmt'] as Json | undefined)?.['options'] as Json[] | undefined) ?? [])
+    .map((o) => o['DefElem'] as Json)
+    .filter((d) => d['defname'] === 'roles')
+    .flatMap((d) => (((d['arg'] as Json)['List'] as Json)['items'] as Json[]).map((r) => String((r['RoleSpec'] as Json)['rolename']))))
+  return {
+    kind: 'pg',
+    sql: rewritten.sql,
+    ast,
+    ...(rewritten.database ? { database: rewritten.database } : {}),
+    ...(isGrant ? { grantees: granteesAsWritten(tokens) } : {}),
+    ...(ownerUsers.length ? { ownerUsers } : {})
+  }
 }
 
 // ---- Redshift-only GRANT forms ----------------------------------------------------------------
@@ -248,10 +312,11 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
     }
     return { kind: 'grant-system', revoke, privileges, roles: grantees.map((g) => g.name) }
   }
-  // GRANT <privileges> FOR { TABLES | FUNCTIONS } IN { SCHEMA s [DATABASE d] | DATABASE d } TO ... (t_scoped-permissions).
+  // GRANT <privileges> FOR { TABLES | FUNCTIONS } IN { SCHEMA s [DATABASE d] | DATABASE d }, or
+  // FOR SCHEMAS IN DATABASE d, TO ... (t_scoped-permissions).
   const forAt = tokens.findIndex((t) => word(t) === 'FOR')
   const onAt = tokens.findIndex((t) => word(t) === 'ON')
-  if (forAt > 1 && (onAt < 0 || forAt < onAt) && (word(tokens[forAt + 1]) === 'TABLES' || word(tokens[forAt + 1]) === 'FUNCTIONS')) {
+  if (forAt > 1 && (onAt < 0 || forAt < onAt) && ['TABLES', 'FUNCTIONS', 'SCHEMAS'].includes(word(tokens[forAt + 1]) ?? '')) {
     const privileges: string[] = []
     for (let i = 1; i < forAt; i++) {
       const w = word(tokens[i])
@@ -260,7 +325,7 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
       if (w === 'PRIVILEGES' && privileges.at(-1) === 'ALL') continue
       privileges.push(w)
     }
-    const objectType = word(tokens[forAt + 1]) as 'TABLES' | 'FUNCTIONS'
+    const objectType = word(tokens[forAt + 1]) as 'TABLES' | 'FUNCTIONS' | 'SCHEMAS'
     let i = forAt + 2
     if (word(tokens[i]) !== 'IN') throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
     i++
@@ -277,7 +342,7 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
       database = identOf(tokens[i + 1])
       i += 2
     }
-    if (schema === undefined && database === undefined) {
+    if ((schema === undefined && database === undefined) || (objectType === 'SCHEMAS' && schema !== undefined)) {
       throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
     }
     if (word(tokens[i]) !== toFrom) throw new RedshiftRefusal(`syntax error at or near "${tokens[i]?.text ?? 'end of input'}"`, 't_scoped-permissions')
@@ -296,12 +361,25 @@ function grantOfRedshiftOnly(tokens: Token[], revoke: boolean): Prepared | undef
   return undefined
 }
 
+/** The grantee list of a GRANT/REVOKE (also inside ALTER DEFAULT PRIVILEGES): after its last TO or FROM. */
+function granteesAsWritten(tokens: Token[]): Grantee[] {
+  let at = -1
+  tokens.forEach((t, i) => {
+    if (word(t) === 'TO' || word(t) === 'FROM') at = i
+  })
+  return at < 0 ? [] : granteesFrom(tokens, at + 1).grantees
+}
+
 // ---- Redshift spellings PostgreSQL words differently ------------------------------------------
 
-function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; database?: string; passwordDisabled: boolean } {
+function rewriteForPostgres(
+  sql: string,
+  tokens: Token[]
+): { sql: string; database?: string; passwordDisabled: boolean; syslog?: 'RESTRICTED' | 'UNRESTRICTED' } {
   const edits: Array<{ start: number; end: number; text: string }> = []
   let database: string | undefined
   let passwordDisabled = false
+  let syslog: 'RESTRICTED' | 'UNRESTRICTED' | undefined
   const head = word(tokens[0])
   const second = word(tokens[1])
   if ((head === 'CREATE' || head === 'ALTER') && second === 'USER') {
@@ -314,6 +392,11 @@ function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; databa
         edits.push({ start: tokens[i]!.start, end: tokens[i + 1]!.end, text: 'PASSWORD NULL' })
         passwordDisabled = true
       } else if (w === 'SYSLOG' && word(tokens[i + 1]) === 'ACCESS') {
+        const level = word(tokens[i + 2])
+        if (level !== 'RESTRICTED' && level !== 'UNRESTRICTED') {
+          throw new RedshiftRefusal(`syntax error at or near "${tokens[i + 2]?.text ?? 'end of input'}"`, 'r_ALTER_USER')
+        }
+        syslog = level
         edits.push({ start: tokens[i]!.start, end: tokens[i + 2]!.end, text: '' })
       } else if (w === 'SESSION' && word(tokens[i + 1]) === 'TIMEOUT') {
         edits.push({ start: tokens[i]!.start, end: tokens[i + 2]!.end, text: '' })
@@ -322,7 +405,7 @@ function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; databa
       }
     }
   }
-  if (head === 'GRANT' || head === 'REVOKE') {
+  if (head === 'GRANT' || head === 'REVOKE' || (head === 'ALTER' && second === 'DEFAULT')) {
     for (let i = 1; i < tokens.length; i++) {
       const w = word(tokens[i])
       const prev = word(tokens[i - 1]) ?? tokens[i - 1]!.text
@@ -337,7 +420,7 @@ function rewriteForPostgres(sql: string, tokens: Token[]): { sql: string; databa
   }
   let out = sql
   for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
-  return { sql: out, ...(database !== undefined ? { database } : {}), passwordDisabled }
+  return { sql: out, ...(database !== undefined ? { database } : {}), passwordDisabled, ...(syslog ? { syslog } : {}) }
 }
 
 /** r_CREATE_USER: PASSWORD is required, and a clear-text one must meet Redshift's rules. */
@@ -359,6 +442,8 @@ function checkCreateUser(create: Json, passwordDisabled: boolean): void {
 // ---- Queries -------------------------------------------------------------------------------
 
 interface Usage {
+  /** c_unsupported-postgresql-functions: functions and operators that fail on the compute nodes. */
+  unsupported: Set<string>
   leaderFunctions: Set<string>
   leaderRelations: Set<string>
   computeRelations: Set<string>
@@ -366,7 +451,7 @@ interface Usage {
 
 /** Every function call and relation a statement names, classified as Redshift runs them. */
 export function usageOf(ast: unknown): Usage {
-  const usage: Usage = { leaderFunctions: new Set(), leaderRelations: new Set(), computeRelations: new Set() }
+  const usage: Usage = { unsupported: new Set(), leaderFunctions: new Set(), leaderRelations: new Set(), computeRelations: new Set() }
   const ctes = new Set<string>()
   const collectCtes = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(collectCtes)
@@ -384,7 +469,15 @@ export function usageOf(ast: unknown): Usage {
       if (k === 'FuncCall') {
         const names = ((v as Json)['funcname'] as Json[]).map((n) => String((n['String'] as Json)['sval']).toLowerCase())
         const name = names[names.length - 1]!
-        if (LEADER_NODE_FUNCTIONS.has(name) && (names.length === 1 || names[0] === 'pg_catalog')) usage.leaderFunctions.add(name)
+        const builtin = names.length === 1 || names[0] === 'pg_catalog'
+        if (LEADER_NODE_FUNCTIONS.has(name) && builtin) usage.leaderFunctions.add(name)
+        if ((UNSUPPORTED_FUNCTIONS.has(name) || name.startsWith('pg_')) && builtin) usage.unsupported.add(`${name}()`)
+      } else if (k === 'A_Expr') {
+        const kind = String((v as Json)['kind'])
+        if (kind === 'AEXPR_DISTINCT' || kind === 'AEXPR_NOT_DISTINCT') usage.unsupported.add('IS DISTINCT FROM')
+        if (kind === 'AEXPR_OP_ANY' || kind === 'AEXPR_OP_ALL') usage.unsupported.add('array operator ANY/ALL')
+      } else if (k === 'A_ArrayExpr' || (k === 'A_Indirection' && ((v as Json)['indirection'] as Json[]).some((x) => 'A_Indices' in x))) {
+        usage.unsupported.add('array')
       } else if (k === 'SQLValueFunction') {
         const op = String((v as Json)['op'])
         if (LEADER_NODE_VALUE_FUNCTIONS.has(op)) usage.leaderFunctions.add(op.replace(/^SVFOP_/, '').replace(/_N$/, '').toLowerCase())
@@ -416,6 +509,9 @@ export function checkQuery(ast: Json): void {
   const usage = usageOf(ast)
   if ((usage.leaderFunctions.size > 0 || usage.leaderRelations.size > 0) && usage.computeRelations.size > 0) {
     throw new RedshiftRefusal(LEADER_NODE_ERROR, 'c_SQL_functions_leader_node_only')
+  }
+  if (usage.unsupported.size > 0 && usage.computeRelations.size > 0) {
+    throw new RedshiftRefusal(LEADER_NODE_ERROR, 'c_unsupported-postgresql-functions')
   }
   checkSetOperations(ast)
 }
@@ -449,6 +545,14 @@ function categoryOf(expr: Json | undefined): Category {
     return undefined
   }
   if (expr['BoolExpr'] || expr['NullTest'] || expr['BooleanTest']) return 'boolean'
+  // CASE and COALESCE take the category of their results (r_CASE_function, r_COALESCE).
+  const kase = expr['CaseExpr'] as Json | undefined
+  if (kase) {
+    const results = [...((kase['args'] as Json[]) ?? []).map((w) => (w['CaseWhen'] as Json)['result'] as Json), kase['defresult'] as Json | undefined]
+    return results.map(categoryOf).find((c) => c !== undefined)
+  }
+  const coalesce = expr['CoalesceExpr'] as Json | undefined
+  if (coalesce) return ((coalesce['args'] as Json[]) ?? []).map(categoryOf).find((c) => c !== undefined)
   const aexpr = expr['A_Expr'] as Json | undefined
   if (aexpr && aexpr['kind'] === 'AEXPR_OP') {
     const op = String((((aexpr['name'] as Json[]) ?? [])[0]?.['String'] as Json | undefined)?.['sval'] ?? '')
@@ -483,7 +587,10 @@ function checkSetOperations(node: unknown): void {
             if (cat) seen.add(cat)
           }
           if (seen.size > 1) {
-            throw new RedshiftRefusal(`UNION types ${[...seen].join(' and ')} cannot be matched (column ${i + 1})`, 'r_UNION')
+            // PostgreSQL's and Redshift's wording: "UNION types boolean and character varying cannot be matched".
+            const op = String(s['op']).replace('SETOP_', '')
+            const names = [...seen].map((c) => (c === 'string' ? 'character varying' : c === 'numeric' ? 'integer' : 'boolean'))
+            throw new RedshiftRefusal(`${op} types ${names.join(' and ')} cannot be matched`, 'r_UNION')
           }
         }
       }

@@ -19,7 +19,7 @@ import {
   type SqlValue,
   type StatementOutcome
 } from '../redshift-data-protocol.js'
-import { GROUP_COMMENT, ROLE_COMMENT, SYSPRV_PREFIX, TEMPLATE_SETUP_SQL, globalSetupSql, quoteIdent, quoteLiteral } from './catalog.js'
+import { GROUP_COMMENT, ROLE_COMMENT, SYSLOG_UNRESTRICTED_ROLE, SYSPRV_PREFIX, TEMPLATE_SETUP_SQL, globalSetupSql, quoteIdent, quoteLiteral } from './catalog.js'
 import { BOOTSTRAP_USER, startPgCluster, type PgCluster } from './cluster.js'
 import { RedshiftRefusal, prepareStatement, splitStatements, type Grantee, type Prepared } from './dialect.js'
 
@@ -40,6 +40,8 @@ export interface RedshiftStandInOptions extends DataApiOptions {
 }
 
 export interface RedshiftStandIn extends DataApiServer {
+  /** The cluster's temporary directory (socket and data); gone after close(). */
+  readonly clusterDir: string
   /**
    * Runs a Redshift-dialect script (statements separated by `;`) as the superuser `admin`, or as
    * `user`, through the same dialect and refusals as the Data API. Throws on the first failure.
@@ -96,8 +98,12 @@ class Sessions {
   }
 }
 
-const TABLE_PRIVILEGES_ALL = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'REFERENCES', 'DROP', 'ALTER', 'TRUNCATE']
-const FUNCTION_PRIVILEGES_ALL = ['EXECUTE', 'ALTER', 'DROP']
+/** t_scoped-permissions: what ALL means per scope, and the privileges each accepts. */
+const SCOPED_PRIVILEGES: Record<'TABLES' | 'FUNCTIONS' | 'SCHEMAS', string[]> = {
+  TABLES: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'DROP', 'ALTER', 'TRUNCATE'],
+  FUNCTIONS: ['EXECUTE', 'ALTER', 'DROP'],
+  SCHEMAS: ['CREATE', 'USAGE', 'ALTER', 'DROP']
+}
 
 export async function startRedshiftStandIn(options: RedshiftStandInOptions = {}): Promise<RedshiftStandIn> {
   const cluster = await startPgCluster()
@@ -188,20 +194,73 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
     return quoteIdent(g.name)
   }
 
+  /**
+   * An explicit GRANT on relations that a scoped permission had already granted makes that grant the
+   * user's own: it stops being hidden from SVV_RELATION_PRIVILEGES and survives the scope's REVOKE.
+   */
+  const adoptScopedGrants = async (ast: Record<string, unknown>, c: pg.Client, db: string, user: string) => {
+    const g = ast['GrantStmt'] as Record<string, unknown> | undefined
+    if (!g || g['is_grant'] !== true || g['objtype'] !== 'OBJECT_TABLE') return
+    type Node = Record<string, Record<string, unknown>>
+    const privileges = ((g['privileges'] as Node[] | undefined) ?? []).map((x) => String(x['AccessPriv']!['priv_name']).toUpperCase())
+    const grantees = ((g['grantees'] as Node[] | undefined) ?? []).map((x) =>
+      x['RoleSpec']!['roletype'] === 'ROLESPEC_PUBLIC' ? '0' : `(SELECT oid FROM pg_roles WHERE rolname = ${quoteLiteral(String(x['RoleSpec']!['rolename']))})`
+    )
+    const objects = (g['objects'] as Node[] | undefined) ?? []
+    const relations =
+      g['targtype'] === 'ACL_TARGET_ALL_IN_SCHEMA'
+        ? `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN (${objects.map((o) => quoteLiteral(String(o['String']!['sval']))).join(', ')})`
+        : objects
+            .map((o) => {
+              const r = o['RangeVar']!
+              const name = r['schemaname'] ? `${quoteIdent(String(r['schemaname']))}.${quoteIdent(String(r['relname']))}` : quoteIdent(String(r['relname']))
+              return `SELECT to_regclass(${quoteLiteral(name)})::oid`
+            })
+            .join(' UNION ALL ')
+    if (!relations || grantees.length === 0) return
+    const me = await roleInfo(user)
+    const admin = me?.superuser ? c : await bootstrap(db)
+    await admin.query(
+      `DELETE FROM pg_catalog.rs_scope_materialized WHERE relid IN (${relations}) AND grantee IN (${grantees.join(', ')})` +
+        (privileges.length && !privileges.includes('ALL') ? ` AND privilege IN (${privileges.map(quoteLiteral).join(', ')})` : '')
+    )
+  }
+
   const execute = async (p: Prepared, session: pg.Client, database: string, user: string): Promise<ExecResult> => {
     const none: ExecResult = { columns: [], rows: [], hasResultSet: false }
     switch (p.kind) {
       case 'pg': {
-        const c = p.database && p.database !== database ? await sessions.client(p.database, user) : session
-        return query(c, p.sql)
+        for (const g of p.grantees ?? []) await grantee(g, 'r_GRANT')
+        for (const owner of p.ownerUsers ?? []) await grantee({ kind: 'user', name: owner }, 'r_ALTER_DEFAULT_PRIVILEGES')
+        const db = p.database ?? database
+        const c = db !== database ? await sessions.client(db, user) : session
+        const result = await query(c, p.sql)
+        await adoptScopedGrants(p.ast, c, db, user)
+        return result
       }
-      case 'create-user': {
-        const c = await privileged(session, database, user, 'CREATE USER', 'r_CREATE_USER')
-        await c.query(p.sql)
+      case 'create-user':
+      case 'alter-user': {
+        // A user may change its own password; everything else needs a superuser or CREATE/ALTER USER (r_ALTER_USER).
+        const own = p.kind === 'alter-user' && p.name === user && p.syslog === undefined
+        const c = own ? session : await privileged(session, database, user, p.kind === 'create-user' ? 'CREATE USER' : 'ALTER USER', `r_${p.kind === 'create-user' ? 'CREATE' : 'ALTER'}_USER`)
+        if (p.sql !== undefined) await c.query(p.sql)
+        if (p.syslog !== undefined) {
+          // SYSLOG ACCESS (r_CREATE_USER): UNRESTRICTED users see every row of the system views (c_visibility-of-data).
+          const role = quoteIdent(SYSLOG_UNRESTRICTED_ROLE)
+          await c.query(p.syslog === 'UNRESTRICTED' ? `GRANT ${role} TO ${quoteIdent(p.name)}` : `REVOKE ${role} FROM ${quoteIdent(p.name)}`)
+        }
+        return none
+      }
+      case 'alter-group': {
+        // r_ALTER_GROUP: the group must be a group, its members users.
+        await grantee({ kind: 'group', name: p.name }, 'r_ALTER_GROUP')
+        for (const m of p.members) await grantee({ kind: 'user', name: m }, 'r_ALTER_GROUP')
+        await session.query(p.sql)
         return none
       }
       case 'create-group': {
         const c = await privileged(session, database, user, undefined, 'r_CREATE_GROUP')
+        for (const m of p.members) await grantee({ kind: 'user', name: m }, 'r_CREATE_GROUP')
         await c.query(p.sql)
         await c.query(`COMMENT ON ROLE ${quoteIdent(p.name)} IS ${quoteLiteral(GROUP_COMMENT)}`)
         return none
@@ -259,22 +318,45 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
           const s = await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [p.schema])
           if (s.rowCount === 0) throw new RedshiftRefusal(`schema "${p.schema}" does not exist`, 't_scoped-permissions')
         }
-        const all = p.objectType === 'TABLES' ? TABLE_PRIVILEGES_ALL : FUNCTION_PRIVILEGES_ALL
+        const all = SCOPED_PRIVILEGES[p.objectType]
         const privileges = p.privileges.includes('ALL') ? all : p.privileges
+        const bad = privileges.find((priv) => !all.includes(priv))
+        if (bad) throw new RedshiftRefusal(`invalid privilege type ${bad} for ${p.objectType}`, 't_scoped-permissions')
+        const grantees: number[] = []
         for (const g of p.grantees) {
           await grantee(g, 't_scoped-permissions')
-          const oid = g.kind === 'public' ? '0' : `(SELECT oid FROM pg_roles WHERE rolname = ${quoteLiteral(g.name)})`
+          grantees.push(g.kind === 'public' ? 0 : Number((await c.query('SELECT oid FROM pg_roles WHERE rolname = $1', [g.name])).rows[0].oid))
+        }
+        if (p.schema !== undefined) {
+          for (const oid of grantees) {
+            for (const priv of privileges) {
+              await c.query(
+                p.revoke
+                  ? `DELETE FROM pg_catalog.rs_scoped_permissions WHERE scope = 'SCHEMA' AND object_type = $1 AND schema_name = $2 AND privilege_type = $3 AND grantee = $4`
+                  : `INSERT INTO pg_catalog.rs_scoped_permissions (scope, object_type, schema_name, privilege_type, grantee) VALUES ('SCHEMA', $1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+                [p.objectType, p.schema, priv, oid]
+              )
+            }
+          }
+          await c.query('SELECT pg_catalog.rs_apply_scopes()')
+          return none
+        }
+        // Database-wide: kept in the database's shared comment, which SVV_DATABASE_PRIVILEGES reads from any database.
+        const current = (await c.query(`SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`, [db])).rows[0] as
+          | { note: string | null }
+          | undefined
+        if (!current) throw new RedshiftRefusal(`database "${db}" does not exist`, 't_scoped-permissions')
+        type Entry = { object_type: string; privilege_type: string; grantee: number }
+        let entries: Entry[] = current.note?.startsWith('[') ? (JSON.parse(current.note) as Entry[]) : []
+        for (const oid of grantees) {
           for (const priv of privileges) {
-            if (!all.includes(priv)) throw new RedshiftRefusal(`invalid privilege type ${priv} for ${p.objectType}`, 't_scoped-permissions')
-            const scope = p.schema !== undefined ? 'SCHEMA' : 'DATABASE'
-            const schema = p.schema !== undefined ? quoteLiteral(p.schema) : 'NULL'
-            await c.query(
-              p.revoke
-                ? `DELETE FROM pg_catalog.rs_scoped_permissions WHERE scope = '${scope}' AND object_type = '${p.objectType}' AND schema_name IS NOT DISTINCT FROM ${schema} AND privilege_type = '${priv}' AND grantee = ${oid}`
-                : `INSERT INTO pg_catalog.rs_scoped_permissions (scope, object_type, schema_name, privilege_type, grantee) VALUES ('${scope}', '${p.objectType}', ${schema}, '${priv}', ${oid}) ON CONFLICT DO NOTHING`
-            )
+            const same = (e: Entry) => e.object_type === p.objectType && e.privilege_type === priv && e.grantee === oid
+            if (p.revoke) entries = entries.filter((e) => !same(e))
+            else if (!entries.some(same)) entries.push({ object_type: p.objectType, privilege_type: priv, grantee: oid })
           }
         }
+        await c0.query(`COMMENT ON DATABASE ${quoteIdent(db)} IS ${entries.length ? quoteLiteral(JSON.stringify(entries)) : 'NULL'}`)
+        await c.query('SELECT pg_catalog.rs_apply_scopes()')
         return none
       }
     }
@@ -363,6 +445,7 @@ export async function startRedshiftStandIn(options: RedshiftStandInOptions = {})
   }
 
   return Object.assign(server, {
+    clusterDir: cluster.socketDir,
     admin,
     async rows(sql: string, o: { database?: string; user?: string } = {}) {
       const results = await admin(sql, o)
