@@ -1,2 +1,0 @@
-import { createRequire as __crg_createRequire } from 'node:module'; const require = __crg_createRequire(import.meta.url);
-import{u as a,v as b,w as c,x as d,y as e}from"./chunk-YLQQXXXE.js";import"./chunk-HOADNUWR.js";import"./chunk-ZMGOMKOX.js";import"./chunk-KQQJNFM2.js";import"./chunk-CE3E4QEN.js";import"./chunk-MOK57TAG.js";import"./chunk-ZXNYF2BH.js";import"./chunk-5F2I473Y.js";import"./chunk-LJ4SVZ3J.js";import"./chunk-Y3OKWOWY.js";export{b as KNOWN_OPERATIONS,a as PlanError,d as applyPlan,e as describeEvent,c as validatePlan};
