@@ -5,8 +5,11 @@ import { loadConfig, type Config } from './config/load.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
 import { publishToGitHub } from './report/github-features.js'
-import { emitAnnotations, setAuditOutputs, writeJobSummary } from './report/github-actions.js'
+import { emitAnnotations, setAuditOutputs, writeConfigErrorSummary, writeJobSummary } from './report/github-actions.js'
 import { renderConsole } from './report/console.js'
+import { statusLine } from './report/markdown.js'
+import type { AuditReport } from './report/types.js'
+import { formatLocation } from './config/errors.js'
 import { audit } from './run.js'
 
 /** Action inputs as raw values; empty inputs are left out so defaults and the config file apply. */
@@ -22,8 +25,8 @@ export function readActionInputs(): RawInputs {
   return raw
 }
 
-/** Reports configuration problems where people look: one error annotation each, at the file and line when known. */
-export function reportConfigError(err: ConfigError): void {
+/** Reports configuration problems where people look: one error annotation each, at the file and line when known, and the job summary. */
+export async function reportConfigError(err: ConfigError): Promise<void> {
   for (const p of err.problems) {
     const place = [p.where.input && `input '${p.where.input}'`, p.where.pointer && `at ${p.where.pointer}`].filter(Boolean).join(' ')
     core.error(`${place ? `${place}: ` : ''}${p.message}`, {
@@ -35,6 +38,19 @@ export function reportConfigError(err: ConfigError): void {
   }
   core.setFailed(`configuration is invalid (${err.problems.length} problem(s)); nothing was read or changed`)
   process.exitCode = 2
+  try {
+    await writeConfigErrorSummary(err.problems.map((p) => ({ place: formatLocation(p.where), message: p.message })))
+  } catch (summaryError) {
+    core.warning(`could not write the job summary: ${(summaryError as Error).message}`)
+  }
+}
+
+/** The verdict in one line, then the long report folded (the log stays readable on a long run). */
+function logReport(report: AuditReport): void {
+  core.info(statusLine(report).replace(/`/g, ''))
+  core.startGroup(`Full report: ${report.findings.length} finding(s)`)
+  core.info(renderConsole(report, { color: false }))
+  core.endGroup()
 }
 
 /** mode plan: audit, write the plan (JSON and Markdown), put it in the job summary; output plan-path. */
@@ -42,16 +58,20 @@ async function runPlanMode(config: Config): Promise<void> {
   const { runPlan } = await import('./remediate/command.js')
   const out = await runPlan(config)
   const { report } = out.audit
-  core.info(renderConsole(report, { color: false }))
+  logReport(report)
+  core.startGroup(`Plan: ${out.plan.steps.length} change(s)`)
   core.info(out.markdown)
+  core.endGroup()
   writeAuditFiles(config, out.audit, { reportPath: config.params.reportPath })
   emitAnnotations(report)
   await writeJobSummary(report, `\n${out.markdown}`)
   setAuditOutputs(report, config.params.reportPath)
   if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
   core.setOutput('plan-path', out.planPath)
-  core.setOutput('changes-applied', 0)
-  await publishToGitHub(report, config.params)
+  // Nothing is applied in plan mode: the number of changes the plan holds, for a workflow to
+  // skip the approval when there is nothing to approve.
+  core.setOutput('planned-changes', out.plan.steps.length)
+  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
   core.notice(`plan written to ${out.planPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person`, {
     title: 'cargo-redshift-guard: plan'
   })
@@ -68,6 +88,7 @@ async function runApplyMode(config: Config): Promise<void> {
   })
   core.setOutput('changes-applied', out.result?.changes ?? 0)
   if (out.refused) {
+    core.setOutput('drift-issue', 'none')
     core.setFailed(`apply refused: ${out.refused}`)
     process.exitCode = 2
     return
@@ -75,13 +96,13 @@ async function runApplyMode(config: Config): Promise<void> {
   const after = out.after
   if (!after || !out.result || !out.plan) throw new Error('apply ended without a result')
   const { report } = after
-  core.info(renderConsole(report, { color: false }))
+  logReport(report)
   writeAuditFiles(config, after, { reportPath: config.params.reportPath })
   emitAnnotations(report)
   await writeJobSummary(report, `\n${renderApplyMarkdown(out.result)}\n${renderPlanMarkdown(out.plan)}`)
   setAuditOutputs(report, config.params.reportPath)
   if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
-  await publishToGitHub(report, config.params)
+  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
   if (out.result.failed) core.error(out.result.failed.message, { title: 'cargo-redshift-guard: apply stopped' })
   if (out.exitCode !== 0) {
     core.setFailed(
@@ -93,7 +114,13 @@ async function runApplyMode(config: Config): Promise<void> {
 
 export async function run(): Promise<void> {
   try {
-    const config = loadConfig(readActionInputs())
+    const raw = readActionInputs()
+    // --- fleets (issue 13): targets files, mode targets and mode merge (src/fleet/action.ts).
+    const { runFleetAction } = await import('./fleet/action.js')
+    const fleet = await runFleetAction(raw)
+    if (fleet === 'done') return
+    const config = fleet ?? loadConfig(raw)
+    // --- end fleets
     if (config.params.mode === 'plan') return await runPlanMode(config)
     if (config.params.mode === 'apply') return await runApplyMode(config)
     if (config.params.mode === 'doctor') {
@@ -105,13 +132,13 @@ export async function run(): Promise<void> {
     }
     const outcome = await audit(config)
     const { report } = outcome
-    core.info(renderConsole(report, { color: false }))
+    logReport(report)
     writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
     emitAnnotations(report)
     await writeJobSummary(report)
     setAuditOutputs(report, config.params.reportPath)
     if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
-    await publishToGitHub(report, config.params)
+    core.setOutput('drift-issue', await publishToGitHub(report, config.params))
     if (outcome.stats) core.debug(`AWS calls: ${JSON.stringify(outcome.stats)}`)
     if (outcome.exitCode !== 0) {
       core.setFailed(
@@ -119,7 +146,9 @@ export async function run(): Promise<void> {
       )
     }
   } catch (err) {
-    if (err instanceof ConfigError) return reportConfigError(err)
+    // Always set, so a workflow can read it whatever happened.
+    core.setOutput('drift-issue', 'none')
+    if (err instanceof ConfigError) return await reportConfigError(err)
     core.setFailed(`cargo-redshift-guard failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
     process.exitCode = 3
   }

@@ -5,6 +5,8 @@ import type { Needs } from './collect/types.js'
 import { deploymentOf, evaluate, readsOf, summarize } from './evaluate/engine.js'
 import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
+import { locateFindings } from './report/locations.js'
+import { adviseFixes } from './remediate/advice.js'
 import { pointersOverlap } from './state/pointer.js'
 import { readSnapshot } from './state/snapshot.js'
 import { foreignPlan, foreignState } from './state/subject.js'
@@ -17,6 +19,12 @@ export interface CollectStats {
   total: number
   byOperation: Record<string, number>
 }
+
+/** What an audit is doing, for a progress display. */
+export type ProgressEvent =
+  | { phase: 'collect'; source: string; target?: string }
+  | { phase: 'evaluate'; rules: number }
+  | { phase: 'done' }
 
 export type Collector = (config: Config, needs: Needs) => Promise<{ state: AccountState; stats?: CollectStats }>
 
@@ -46,7 +54,7 @@ export function needsOf(ruleSet: RuleSet, disabled: string[], mode: Mode = 'audi
 const RANK: Record<Severity, number> = { notice: 1, warning: 2, error: 3 }
 
 /** Whether the findings fail the run under fail-on and fail-on-error. */
-export function exitCodeFor(findings: Finding[], config: Config): 0 | 1 {
+export function exitCodeFor(findings: Finding[], config: { params: Pick<Parameters, 'failOn' | 'failOnError'> }): 0 | 1 {
   const { failOn, failOnError } = config.params
   const threshold = failOn === 'none' ? Infinity : RANK[failOn]
   const failing = findings.some(
@@ -79,12 +87,16 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
             ...(endpoint?.address ? { host: endpoint.address } : {}),
             ...(endpoint?.port !== undefined ? { port: endpoint.port } : {}),
             database: params.database,
-            user: params.dbUser
+            user: params.dbUser,
+            ...(state.iam.role?.arn ? { roleArn: state.iam.role.arn } : {})
           }
         }
       : {}),
+    // Fleets (issue 13): which target of the targets file this is; the account read is source.accountId (STS).
+    ...(config.fleetTarget ? { fleet: { target: config.fleetTarget.name, ...(params.assumeRoleArn ? { assumeRoleArn: params.assumeRoleArn } : {}) } } : {}),
     summary,
-    result: summary.error > 0 ? 'error' : summary.fail > 0 ? 'drift' : 'clean',
+    // Drift wins: it is known and needs fixing; has-errors / error-count say what went unchecked.
+    result: summary.fail > 0 ? 'drift' : summary.error > 0 ? 'error' : 'clean',
     findings,
     rules: config.ruleSet.rules
   }
@@ -131,8 +143,9 @@ function refuseForeignState(config: Config, state: AccountState, file: string): 
 
 export async function audit(
   config: Config,
-  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv } = {}
+  options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv; onProgress?: (event: ProgressEvent) => void } = {}
 ): Promise<AuditOutcome> {
+  const progress = options.onProgress ?? (() => {})
   const now = options.now ?? new Date()
   const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
   const { params } = config
@@ -152,6 +165,12 @@ export async function audit(
     state = readSnapshot(params.stateFile, cwd)
     refuseForeignState(config, state, params.stateFile)
   } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
+    const name = params.workgroup ?? params.clusterIdentifier
+    progress({
+      phase: 'collect',
+      source: 'the AWS account',
+      ...(name ? { target: `${params.workgroup ? 'workgroup' : 'cluster'} ${name}${params.region ? `, ${params.region}` : ''}` } : {})
+    })
     const collect = options.collect ?? collectLive
     const collected = await collect(config, needs)
     state = collected.state
@@ -164,7 +183,16 @@ export async function audit(
   }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
-  const findings = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  progress({ phase: 'evaluate', rules: config.ruleSet.rules.length })
+  const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
+  const env = options.env ?? process.env
+  const located = locateFindings(evaluated, config.ruleSet.rules, {
+    workspace: env['GITHUB_WORKSPACE'] || cwd,
+    cwd,
+    ...(config.places ? { inputLocations: config.places } : {})
+  })
+  const findings = adviseFixes({ findings: located, state, params, rules: config.ruleSet.rules })
   const report = buildReport(config, state, findings, now)
+  progress({ phase: 'done' })
   return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
 }

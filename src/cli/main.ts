@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { ConfigError, formatLocation } from '../config/errors.js'
 import { INPUTS } from '../config/inputs.js'
-import { loadConfig } from '../config/load.js'
+import { loadConfig, type Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'
 import { writeAuditFiles, writeTextFile } from '../outputs.js'
 import { renderConsole } from '../report/console.js'
@@ -10,6 +10,7 @@ import { renderJUnit } from '../report/junit.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { renderSarif } from '../report/sarif.js'
 import type { AuditReport } from '../report/types.js'
+import { terminalProgress } from './progress.js'
 import { audit } from '../run.js'
 import { VERSION } from '../version.js'
 
@@ -39,6 +40,8 @@ function usage(): string {
   return `cargo-redshift-guard ${VERSION}: audit an AWS account's setup for Cargo on Amazon Redshift.
 
 Usage: cargo-redshift-guard [audit|plan|apply|doctor] [options]
+       cargo-redshift-guard targets --targets FILE
+       cargo-redshift-guard merge REPORT... [--format F] [--output FILE] [--fail-on S]
 
 Commands:
   audit   read the account and judge every rule (default; read-only)
@@ -49,6 +52,11 @@ Commands:
           audit's. Refused on pull_request / pull_request_target events.
   doctor  try every read the enabled rules need (AWS calls and SQL statements) with these
           credentials; one line per read: ok, or refused with the IAM action or SQL GRANT to allow it
+  targets print the targets file's job matrix, {"include":[{"target":...}]}, for strategy.matrix
+  merge   one fleet report (target x result) from per-target JSON reports; exit 1 when any
+          target drifts (fail-on, fail-on-error), 2 when a report is unreadable or a target repeats
+  With --targets FILE: --target NAME audits (plans, applies) that target; without --target,
+  audit runs every target side by side (at most --max-targets-in-flight at once).
 
 Options:
   -f, --format <${FORMATS.join('|')}>  what to print (default: console)
@@ -97,6 +105,25 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
     io.stdout.write(`${VERSION}\n`)
     return 0
   }
+  // --- fleets (issue 13): `targets`, `merge` and --targets FILE live in src/fleet/cli.ts.
+  let fleetConfig: Config | undefined
+  if (['targets', 'merge'].includes(positionals[0] ?? '') || ['targets', 'target', 'max-targets-in-flight'].some((flag) => typeof values[flag] === 'string')) {
+    const format = (values['format'] ?? 'console') as Format
+    if (!FORMATS.includes(format)) {
+      io.stderr.write(`error: --format '${String(format)}' is not one of ${FORMATS.join(', ')}\n`)
+      return 2
+    }
+    const color = Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !values['no-color'] && !process.env['NO_COLOR']
+    try {
+      const { runFleetCli } = await import('../fleet/cli.js')
+      const fleet = await runFleetCli(positionals, values, io, { format, color })
+      if (fleet && 'exitCode' in fleet) return fleet.exitCode
+      fleetConfig = fleet?.config
+    } catch (err) {
+      return failed(err, io)
+    }
+  }
+  // --- end fleets
   const command = positionals[0] ?? 'audit'
   if (!(COMMANDS as readonly string[]).includes(command) || positionals.length > 1) {
     io.stderr.write(`error: unknown command '${positionals.join(' ')}'; expected one of ${COMMANDS.join(', ')}\n`)
@@ -115,7 +142,7 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
   if (typeof values['state'] === 'string') raw['state-file'] = { value: values['state'], where: { input: '--state' } }
 
   try {
-    const config = loadConfig(raw)
+    const config = fleetConfig ?? loadConfig(raw)
     const color = Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !values['no-color'] && !process.env['NO_COLOR']
     const emit = (text: string) => {
       if (typeof values['output'] === 'string') writeTextFile(values['output'], text)
@@ -173,18 +200,25 @@ export async function main(argv: string[], io = { stdout: process.stdout, stderr
       }
       return out.exitCode
     }
-    const outcome = await audit(config)
+    // A terminal sees what the audit is doing while AWS answers (stderr: stdout is the report).
+    const progress = terminalProgress(io.stderr as NodeJS.WriteStream)
+    const outcome = await audit(config, progress.onProgress ? { onProgress: progress.onProgress } : {}).finally(() => progress.stop())
     emit(render(outcome.report, format, color, Boolean(values['verbose'])))
     writeAuditFiles(config, outcome, files)
     return outcome.exitCode
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) io.stderr.write(`error: ${formatLocation(p.where)}: ${p.message}\n`)
-      io.stderr.write('Nothing was read or changed. Run with --help for usage.\n')
-      return 2
-    }
-    io.stderr.write(`cargo-redshift-guard failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    return 3
+    return failed(err, io)
   }
+}
+
+/** Exit 2 with every configuration problem at its place, or 3 for a failure of the tool itself. */
+function failed(err: unknown, io: { stderr: NodeJS.WritableStream }): 2 | 3 {
+  if (err instanceof ConfigError) {
+    for (const p of err.problems) io.stderr.write(`error: ${formatLocation(p.where)}: ${p.message}\n`)
+    io.stderr.write('Nothing was read or changed. Run with --help for usage.\n')
+    return 2
+  }
+  io.stderr.write(`cargo-redshift-guard failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  return 3
 }
 

@@ -16,7 +16,7 @@ export interface InputSpec {
 }
 
 export const INPUTS: readonly InputSpec[] = [
-  { name: 'mode', kind: 'string', default: 'audit', description: "What to do: 'audit' (read-only), 'plan' (audit, then write the additive changes that would fix drift), or 'apply' (make those changes and audit again), or 'doctor' (try every read the enabled rules need and say which are refused and what would allow them)." },
+  { name: 'mode', kind: 'string', default: 'audit', description: "What to do: 'audit' (read-only), 'plan' (audit, then write the additive changes that would fix drift), 'apply' (make those changes and audit again), 'doctor' (try every read the enabled rules need and say which are refused and what would allow them), 'targets' (output the targets file as a job matrix) or 'merge' (one fleet report from the per-target reports)." },
   { name: 'config', kind: 'string', default: '.github/cargo-redshift-guard.yml', description: 'Config file holding any of these inputs as YAML keys. A missing file at the default path is ignored; inputs given directly win over the file.' },
   { name: 'cargo-role-arn', kind: 'string', description: "ARN of the role Cargo created for your workspace (arn:aws:iam::<account>:role/<name>). The cross-account policy must allow sts:AssumeRole on it." },
   { name: 'cargo-ips', kind: 'list', description: "Cargo's public IP addresses or CIDR blocks, comma or newline separated. A single address means /32 (IPv4) or /128 (IPv6)." },
@@ -61,7 +61,14 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'plan-file', kind: 'string', description: "mode plan: where to write the plan (JSON; a Markdown twin is written beside it). mode apply: the reviewed plan to apply; apply refuses when the account changed since it was made." },
   { name: 'db-user-password', kind: 'string', secret: true, description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
   { name: 'timeout', kind: 'number', default: '300', description: 'Overall time limit for reading AWS, in seconds; what is not read by then is reported as error.' },
-  { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' }
+  { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' },
+  // --- fleets (issue 13): many accounts, regions and workgroups; see src/config/targets.ts and src/fleet/.
+  { name: 'targets', kind: 'string', description: 'Targets file (YAML or JSON): `defaults` (any input) and `targets` (each a name plus inputs: assume-role-arn, region, workgroup or cluster-identifier, ...). Without `target`, every target is audited in this job.' },
+  { name: 'target', kind: 'string', description: 'With targets: the name of the one target to audit, plan or apply (one job of the matrix).' },
+  { name: 'assume-role-arn', kind: 'string', description: "Role to audit through: its AWS calls use credentials assumed from the job's own (sts:AssumeRole, session named after the tool and the run, refreshed before expiry)." },
+  { name: 'external-id', kind: 'string', description: 'External ID passed to sts:AssumeRole with assume-role-arn, when the role trusts on that condition.' },
+  { name: 'max-targets-in-flight', kind: 'number', default: '4', description: 'With targets and no target: most targets audited at once in this job.' },
+  { name: 'reports', kind: 'list', only: 'action', description: "mode merge: the per-target JSON reports to merge, as file globs (e.g. reports/**/*.json), comma or newline separated." }
 ]
 
 export function inputSpec(name: string): InputSpec | undefined {

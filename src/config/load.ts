@@ -16,10 +16,14 @@ export interface Config {
   waivers: Waiver[]
   /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
   places?: Record<string, ConfigLocation>
+  /** Fleets (issue 13): the target of a targets file this config was made for. */
+  fleetTarget?: { name: string }
 }
 
 const DEFAULT_CONFIG_FILE = '.github/cargo-redshift-guard.yml'
 const SECRET_INPUTS = ['db-user-password', 'github-token']
+/** Fleets (issue 13): inputs read before any config file is, so a config file cannot hold them. */
+const FLEET_RUN_INPUTS = ['targets', 'target', 'max-targets-in-flight', 'reports']
 
 /** Values from the config file, located; inputs given directly win over them. */
 function readConfigFile(raw: RawInputs, cwd: string): RawInputs {
@@ -40,6 +44,7 @@ function readConfigFile(raw: RawInputs, cwd: string): RawInputs {
   const problems: ConfigProblem[] = []
   for (const [key, value] of Object.entries(doc.value)) {
     if (key === 'config') problems.push({ where: doc.locate('/config'), message: "a config file cannot name another config file" })
+    else if (FLEET_RUN_INPUTS.includes(key)) problems.push({ where: doc.locate(`/${key}`), message: `'${key}' chooses what this run does: give it as an input or --${key} flag, not in the config file` })
     else if (!inputSpec(key)) problems.push({ where: doc.locate(`/${key}`), message: `unknown key '${key}' (keys are the action's input names)` })
     else if (SECRET_INPUTS.includes(key)) {
       // A config file is committed to a repository: a secret there is already leaked.

@@ -61,6 +61,9 @@ export interface Parameters {
   planFile?: string
   /** Secret: never logged, reported or saved. */
   dbUserPassword?: string
+  /** Fleets (issue 13): the role whose assumed credentials every AWS client of this audit uses. */
+  assumeRoleArn?: string
+  externalId?: string
 }
 
 /** A raw value with where it came from, so errors can name the place. */
@@ -358,6 +361,12 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     r.problem('db-user-password', "must not contain quotes, backslash, '/', '@' or spaces")
   }
 
+  // Fleets (issue 13): targets, target, max-targets-in-flight and reports are read by src/config/targets.ts.
+  const assumeRoleArn = r.matching('assume-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
+  // sts:AssumeRole ExternalId: 2-1224 of letters, digits and +=,.@:/- (API reference, AssumeRole).
+  const externalId = r.matching('external-id', /^[\w+=,.@:\/-]{2,1224}$/, 'an external ID (2-1224 of letters, digits and +=,.@:/-)')
+  if (externalId && !assumeRoleArn) r.problem('external-id', 'only applies with assume-role-arn')
+
   const judgesFiles = Boolean(stateFile || terraformPlan || cloudformationTemplate)
   if (iacLive === 'true' && !terraformPlan && !cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
   if (iacLive === 'true' && stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
@@ -416,7 +425,9 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
       dataApiDbUser,
       waivers,
       stateFile,
-      saveState
+      saveState,
+      assumeRoleArn,
+      externalId
     })
   }
 }

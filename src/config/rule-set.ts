@@ -99,6 +99,7 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
       source: {
         file: origin.doc.file,
         line: lineOf(origin),
+        ...(origin.doc === docs[0] ? { builtIn: true } : {}),
         pointer,
         // An override that leaves `then` alone points at the rule; that is where to look.
         ...(ownThen && then.line !== undefined ? { then: { line: then.line, column: then.column ?? 1 } } : {})

@@ -57,6 +57,8 @@ export interface Rule {
 export interface RuleSource {
   file: string
   line: number
+  /** The rule comes from the rule set shipped inside the tool, not from a file of the user's. */
+  builtIn?: boolean
   /** The rule's JSON pointer in its file (e.g. /rules/3), and where its `then` starts. */
   pointer?: string
   then?: { line: number; column: number }

@@ -6,6 +6,7 @@ import { pointerContains, pointersOverlap, resolvePointer } from '../state/point
 import type { AccountState, CollectionCause } from '../state/types.js'
 import { emptyState } from '../state/empty.js'
 import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.js'
+import { describeCause, howToCheck } from './causes.js'
 import { createAjv, type AjvInstance } from './keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
 import { ruleParameters } from './rule-values.js'
@@ -27,6 +28,27 @@ function derivedValues(state: AccountState, params: Parameters): Record<string, 
     partition,
     accountId: state.source.accountId,
     redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+    // Where things are in the console differs between a cluster and a workgroup's namespace.
+    redshiftRolesConsole:
+      deployment === 'provisioned'
+        ? 'the cluster (Redshift console › Clusters › the cluster › Actions › Manage IAM roles)'
+        : 'the namespace (Redshift Serverless console › Namespace configuration › the namespace › Security and encryption › Manage IAM roles)',
+    redshiftNetworkConsole:
+      deployment === 'provisioned'
+        ? 'Redshift console › Clusters › the cluster › Actions › Modify publicly accessible setting'
+        : 'Redshift Serverless console › Workgroup configuration › the workgroup › Network and security › Edit › Turn on Publicly accessible',
+    redshiftSecurityGroupConsole:
+      deployment === 'provisioned'
+        ? 'the security group listed under the cluster’s Properties › Network and security settings'
+        : 'the security group listed under the workgroup’s Network and security',
+    redshiftDocs:
+      deployment === 'provisioned'
+        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/working-with-clusters.html'
+        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-workgroup-namespace.html',
+    redshiftConnectDocs:
+      deployment === 'provisioned'
+        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/managing-clusters-vpc.html'
+        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-connecting.html',
     redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
     policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
     // Without role-name the collector looks for the role among Redshift's associated roles.
@@ -73,6 +95,42 @@ function describeValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
 }
 
+/**
+ * One schema error in words a person reads, never ajv's ("must be equal to constant"): what
+ * the value is and what was expected.
+ */
+function plainSentence(e: ErrorObject): string {
+  const where = e.instancePath === '' ? 'the value' : `'${e.instancePath.slice(1).replace(/\//g, '.')}'`
+  const params = e.params as Record<string, unknown>
+  const actual = describeValue(e.data)
+  switch (e.keyword) {
+    case 'const':
+      return `${where} is ${actual}, expected ${describeValue(params['allowedValue'])}`
+    case 'enum':
+      return `${where} is ${actual}, expected one of ${(params['allowedValues'] as unknown[] | undefined)?.map(describeValue).join(', ') ?? '?'}`
+    case 'required':
+      return `${e.instancePath === '' ? '' : `${where}: `}'${String(params['missingProperty'])}' is missing`
+    case 'type':
+      return `${where} is ${actual}, expected ${String(params['type'])}`
+    case 'contains':
+      return `${where} holds no element as expected (it holds ${actual})`
+    case 'maximum':
+    case 'exclusiveMaximum':
+      return `${where} is ${actual}, expected at most ${String(params['limit'])}`
+    case 'minimum':
+    case 'exclusiveMinimum':
+      return `${where} is ${actual}, expected at least ${String(params['limit'])}`
+    case 'pattern':
+      return `${where} is ${actual}, which does not have the expected form`
+    case 'minItems':
+      return `${where} holds ${Array.isArray(e.data) ? e.data.length : 0} element(s), expected at least ${String(params['limit'])}`
+    case 'not':
+      return `${where} is ${actual}, which the rule forbids`
+    default:
+      return `${where} (${actual}) does not meet the rule's '${e.keyword}' condition`
+  }
+}
+
 /** ajv errors as sentences: custom keywords and errorMessage speak for themselves. */
 function errorSentences(errors: ErrorObject[] | null | undefined): string[] {
   const out: string[] = []
@@ -80,11 +138,10 @@ function errorSentences(errors: ErrorObject[] | null | undefined): string[] {
     if (e.keyword === 'errorMessage') {
       // ajv-errors writes template values as JSON; a name reads better bare (rule texts quote with ').
       out.push((e.message ?? 'does not hold').replace(/"(?:[^"\\]|\\.)*"/g, (literal) => String(JSON.parse(literal))))
-    } else if (['iamAllows', 'trustsService', 'cidrsAdmitted', 'noWiderIngress'].includes(e.keyword)) {
+    } else if (['iamAllows', 'trustsService', 'cidrsAdmitted', 'noWiderIngress', 'roleAssociated'].includes(e.keyword)) {
       out.push(e.message ?? 'does not hold')
     } else if (!['allOf', 'anyOf', 'if'].includes(e.keyword)) {
-      const where = e.instancePath === '' ? 'value' : e.instancePath.slice(1).replace(/\//g, '.')
-      out.push(`${where} ${e.message ?? 'is invalid'} (actual: ${describeValue(e.data)})`)
+      out.push(plainSentence(e))
     }
   }
   return [...new Set(out)]
@@ -132,19 +189,29 @@ class Evaluator {
       severity: rule.severity,
       resource: renderText(rule.resource, scope),
       message,
-      docs: rule.docs,
-      remediation: {
-        ...(rule.remediation.action ? { action: rule.remediation.action } : {}),
-        ...(rule.remediation.manual ? { manual: renderText(rule.remediation.manual, scope) } : {})
-      },
+      docs: renderText(rule.docs, scope),
+      // A rule that could not be checked gets no drift fix: how to check it is what helps.
+      remediation:
+        status === 'error'
+          ? {}
+          : {
+              ...(rule.remediation.action ? { action: rule.remediation.action } : {}),
+              ...(rule.remediation.manual ? { manual: renderText(rule.remediation.manual, scope) } : {})
+            },
       ...extra
     }
+    if (status === 'error' && finding.cause) finding.howToCheck = howToCheck(finding.cause)
     if (status === 'fail' || status === 'pass') finding.expected = renderText(rule.expected, scope)
     if (rule.guide) finding.guide = rule.guide
     const located = this.locationOf(rule.given)
     if (located) finding.source = located
     else if (rule.source) finding.source = rule.source
     return finding
+  }
+
+  /** An `error` finding: the rule could not be checked, for `cause`. */
+  private unchecked(rule: Rule, cause: CollectionCause, scope: PlaceholderScope): Finding {
+    return this.finding(rule, 'error', `cannot be checked: ${describeCause(cause)}`, scope, { cause })
   }
 
   /** For IaC sources: where the resource the rule reads is defined (the deepest recorded ancestor). */
@@ -168,9 +235,7 @@ class Evaluator {
     for (const parameter of rule.requiresParameters ?? []) {
       if (isMissing(this.values[parameter])) {
         const input = inputNameOf(parameter)
-        return this.finding(rule, 'error', `cannot be checked: input '${input}' is not set`, scope, {
-          cause: { service: 'config', operation: 'inputs', message: `input '${input}' is not set` }
-        })
+        return this.unchecked(rule, { service: 'config', operation: 'inputs', message: `input '${input}' is not set` }, scope)
       }
     }
     if (rule.onlyWithParameter && isMissing(this.values[rule.onlyWithParameter])) {
@@ -179,15 +244,15 @@ class Evaluator {
     // --- subject check (src/state/subject.ts): a fact read for another name proves nothing about this one.
     const foreign = this.unconfirmed.find((u) => u.pointers.some((p) => this.dependsOn(rule, p)))
     if (foreign) {
-      return this.finding(rule, 'error', `cannot be checked: ${foreign.message}`, scope, {
-        cause: { service: 'state', operation: 'subject', code: 'SubjectNotHeld', message: foreign.message }
-      })
+      return this.unchecked(rule, { service: 'state', operation: 'subject', code: 'SubjectNotHeld', message: foreign.message }, scope)
     }
     // --- end subject check
+    // The subject is missing (a failed prerequisite: no cluster, no role): the rule does not
+    // apply yet, whatever else could not be read about it.
+    const absentSubject = this.blockingPrerequisite(rule, renderText(rule.resource, scope), subjectMissing)
+    if (absentSubject) return this.finding(rule, 'skipped', absentSubject, scope, { subjectMissing: true })
     const unreadable = this.unreadable(rule)
-    if (unreadable) {
-      return this.finding(rule, 'error', `cannot be checked: ${describeCause(unreadable)}`, scope, { cause: unreadable })
-    }
+    if (unreadable) return this.unchecked(rule, unreadable, scope)
     const unknown = (this.input.state.unknown ?? []).filter((u) => this.dependsOn(rule, u.pointer))
     if (unknown.length > 0) {
       return this.finding(rule, 'unknown', [...new Set(unknown.map((u) => u.reason))].join('; '), scope)
@@ -203,17 +268,19 @@ class Evaluator {
   }
 
   /**
-   * A prerequisite that did not pass. A rule judged per element (`each`) is
-   * held back only by the prerequisite's finding on the same resource.
+   * A prerequisite that did not pass (with one of `statuses`, when given). A rule judged per
+   * element (`each`) is held back only by the prerequisite's finding on the same resource.
    */
-  private blockingPrerequisite(rule: Rule, resource: string): string | undefined {
+  private blockingPrerequisite(rule: Rule, resource: string, only?: (f: Finding) => boolean): string | undefined {
     for (const id of rule.requires ?? []) {
       const findings = this.byId.get(id) ?? []
       const relevant = findings.length > 1 ? findings.filter((f) => f.resource === resource) : findings
-      const blocking = relevant.find((f) => f.status !== 'pass')
+      const blocking = relevant.find((f) => f.status !== 'pass' && (!only || only(f)))
       if (blocking) {
         const why = blocking.status === 'error' ? 'could not be checked' : blocking.status === 'muted' ? 'is waived' : `did not pass (${blocking.status})`
-        return `prerequisite ${id} ${why}`
+        // The prerequisite's own words say what is missing ("Redshift cluster 'x' was not found").
+        const what = blocking.status === 'fail' || blocking.subjectMissing ? `: ${blocking.message}` : ''
+        return `prerequisite ${id} ${why}${what}`
       }
     }
     return undefined
@@ -228,14 +295,42 @@ class Evaluator {
     const scope = scopeFor(this.input.state, this.values)
     const target = resolvePointer(this.input.state, rule.given)
     const items = rule.each && Array.isArray(target) && target.length > 0 ? target : undefined
+    const held = this.precondition(rule, scope) ?? this.heldByPrerequisite(rule, scope)
+    // A per-element rule held back as a whole still speaks of each element the inputs name
+    // (never of `*.*`), so every message and fix names a real schema.
+    if (held && rule.each && !items) {
+      const configured = this.configuredElements(rule)
+      if (configured.length > 0) {
+        return configured.map((item) => {
+          const itemScope = scopeFor(this.input.state, this.values, item)
+          return this.precondition(rule, itemScope) ?? this.heldByPrerequisite(rule, itemScope) ?? { ...held, resource: renderText(rule.resource, itemScope) }
+        })
+      }
+    }
     const subjects = items ? items.map((item) => ({ item, scope: scopeFor(this.input.state, this.values, item) })) : [{ item: target, scope }]
     // A list judged per element must hold every element the inputs name; else those go unjudged.
-    const absent = this.precondition(rule, scope) === undefined ? this.configuredButAbsent(rule, items ?? []) : []
+    const absent = held === undefined ? this.configuredButAbsent(rule, items ?? []) : []
     const missing = absent.map((item) =>
-      this.finding(rule, 'error', `cannot be checked: the state has no entry for ${describeValue(item)} at ${rule.given}`, scopeFor(this.input.state, this.values, item))
+      this.unchecked(
+        rule,
+        { service: 'state', operation: 'read', message: `the state has no entry for ${describeValue(item)} at ${rule.given}` },
+        scopeFor(this.input.state, this.values, item)
+      )
     )
     if (missing.length > 0 && !items) return missing
     return [...this.judgeSubjects(rule, subjects, scope, items !== undefined), ...missing]
+  }
+
+  private heldByPrerequisite(rule: Rule, scope: PlaceholderScope): Finding | undefined {
+    const prerequisite = this.blockingPrerequisite(rule, renderText(rule.resource, scope))
+    return prerequisite ? this.finding(rule, 'skipped', prerequisite, scope) : undefined
+  }
+
+  /** The elements the rule's list parameter names (e.g. each configured source schema). */
+  private configuredElements(rule: Rule): Record<string, unknown>[] {
+    if (!rule.each || !rule.onlyWithParameter) return []
+    const configured = this.values[rule.onlyWithParameter]
+    return Array.isArray(configured) ? configured.filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null) : []
   }
 
   /** Elements named by the rule's list parameter (e.g. source-schemas) that the state lacks. */
@@ -258,17 +353,15 @@ class Evaluator {
     perElement: boolean
   ): Finding[] {
     return subjects.map(({ item, scope: itemScope }) => {
-      const blocked = this.precondition(rule, itemScope)
+      const blocked = this.precondition(rule, itemScope) ?? this.heldByPrerequisite(rule, itemScope)
       if (blocked) return blocked
-      const prerequisite = this.blockingPrerequisite(rule, renderText(rule.resource, itemScope))
-      if (prerequisite) return this.finding(rule, 'skipped', prerequisite, itemScope)
       if (item === undefined || item === null) {
         const message = rule.missingMessage ? renderText(rule.missingMessage, scope) : `nothing found at ${rule.given}`
         if (rule.whenMissing === 'skip') return this.finding(rule, 'skipped', message, scope)
         return this.finding(rule, 'fail', message, scope, { actual: 'absent' })
       }
       if (rule.each && !perElement && !Array.isArray(item)) {
-        return this.finding(rule, 'error', `cannot be checked: ${rule.given} is not a list in the state`, scope)
+        return this.unchecked(rule, { service: 'state', operation: 'read', message: `${rule.given} is not a list in the state` }, scope)
       }
       if (rule.each && !perElement) return this.finding(rule, 'skipped', 'nothing to check', scope)
       return this.judge(rule, item, itemScope)
@@ -280,7 +373,7 @@ class Evaluator {
     try {
       validate = this.validator(fill(rule.then, scope))
     } catch (err) {
-      return this.finding(rule, 'error', `cannot be checked: the rule's schema does not compile: ${(err as Error).message}`, scope)
+      return this.unchecked(rule, { service: 'config', operation: 'rules', message: `the rule's schema does not compile: ${(err as Error).message}` }, scope)
     }
     if (validate(target)) return this.finding(rule, 'pass', rule.title, scope)
     const problems = errorSentences(validate.errors)
@@ -304,9 +397,14 @@ class Evaluator {
   }
 }
 
-export function describeCause(cause: CollectionCause): string {
-  const denied = cause.iamAction ? ` (access denied: ${cause.iamAction})` : ''
-  return `${cause.service} ${cause.operation} failed${denied}: ${cause.message}`
+export { describeCause }
+
+/**
+ * A prerequisite finding that says the subject itself is missing: it failed because nothing
+ * was found (no cluster, no role), or was skipped for that same reason further up the chain.
+ */
+function subjectMissing(f: Finding): boolean {
+  return (f.status === 'fail' && f.actual === 'absent') || (f.status === 'skipped' && f.subjectMissing === true)
 }
 
 /** The pointers a rule's verdict depends on: its `reads` (default: all of `given`) and the state values it names. */

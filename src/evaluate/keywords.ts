@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type SchemaValidateFunction } from 'ajv'
 import ajvErrorsModule from 'ajv-errors'
-import type { IdentityPolicy, PolicyDocument, SecurityGroupState } from '../state/types.js'
+import type { IdentityPolicy, PolicyDocument, RedshiftRoleAssociation, SecurityGroupState } from '../state/types.js'
 import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from './iam-policy.js'
 import { judgeAdmitted, judgeNotWider, type IngressVerdict } from './ingress.js'
 
@@ -37,7 +37,7 @@ function decisionProblems(evaluation: Evaluation): string[] {
  * perhaps a permissions boundary): allowed only when unconditionally allowed
  * with no Deny in the way. A conditional allow is not a pass.
  */
-function judgeIamAllows(schema: { action: string; resource: string }, data: unknown): string[] {
+function judgeIamAllows(schema: { action: string; resource: string; via?: string | null }, data: unknown): string[] {
   if (isPolicyDocument(data)) {
     return decisionProblems(evaluatePolicies([{ name: 'the policy', document: data }], schema))
   }
@@ -54,7 +54,29 @@ function judgeIamAllows(schema: { action: string; resource: string }, data: unkn
     if (!boundary.document) return [`the permissions boundary ${boundary.name} was not collected`]
     evaluation = intersect(evaluation, evaluatePolicies([{ name: `boundary ${boundary.name}`, document: boundary.document }], schema))
   }
-  return decisionProblems(evaluation)
+  const problems = decisionProblems(evaluation)
+  if (problems.length === 0 || !schema.via) return problems
+  // Say first whether the policy meant to grant it is attached: the fixes differ (attach vs edit).
+  const name = schema.via
+  const attached = holder.policies.some((p) => p.name === name && p.kind !== 'inline')
+  return [
+    attached
+      ? `policy '${name}' is attached but does not allow ${schema.action} on ${schema.resource} (${problems.join('; ')})`
+      : `policy '${name}' is not attached (${problems.join('; ')})`
+  ]
+}
+
+/** Whether the role is associated with Redshift and in sync; says which roles are, and whether it is pending. */
+function judgeRoleAssociated(arn: string | null, data: unknown): string[] {
+  if (!Array.isArray(data)) return ['the associated roles were not read']
+  if (arn === null || arn === '') return ["the role's ARN is not known, so its association cannot be judged"]
+  const roles = data as RedshiftRoleAssociation[]
+  const mine = roles.find((r) => r.arn === arn)
+  // No status (an IaC plan states none) reads as in effect, as before the keyword existed.
+  if (mine && (mine.applyStatus === undefined || mine.applyStatus === 'in-sync')) return []
+  if (mine) return [`${arn} is associated but not yet in effect (applyStatus '${mine.applyStatus ?? 'unknown'}'): Redshift is still applying it; audit again in a few minutes`]
+  const others = roles.map((r) => `${r.arn}${r.applyStatus && r.applyStatus !== 'in-sync' ? ` (${r.applyStatus})` : ''}`)
+  return [`${arn} is not associated; ${others.length === 0 ? 'no role is associated at all' : `associated: ${others.join(', ')}`}`]
 }
 
 function judgeTrust(service: string, data: unknown): string[] {
@@ -98,10 +120,24 @@ export function createAjv(): AjvInstance {
         type: 'object',
         required: ['action', 'resource'],
         additionalProperties: false,
-        properties: { action: { type: 'string', minLength: 1 }, resource: { type: ['string', 'null'] } }
+        properties: {
+          action: { type: 'string', minLength: 1 },
+          resource: { type: ['string', 'null'] },
+          // The name of the managed policy meant to grant it, for the message (attached or not).
+          via: { type: ['string', 'null'] }
+        }
       },
-      (schema: { action: string; resource: string | null }, data) =>
-        schema.resource === null ? ['the resource to check is not set'] : judgeIamAllows({ action: schema.action, resource: schema.resource }, data)
+      (schema: { action: string; resource: string | null; via?: string | null }, data) =>
+        schema.resource === null
+          ? ['the resource to check is not set']
+          : judgeIamAllows({ action: schema.action, resource: schema.resource, ...(schema.via ? { via: schema.via } : {}) }, data)
+    )
+  )
+  ajv.addKeyword(
+    domainKeyword(
+      'roleAssociated',
+      { type: 'object', required: ['arn'], additionalProperties: false, properties: { arn: { type: ['string', 'null'] } } },
+      (schema: { arn: string | null }, data) => judgeRoleAssociated(schema.arn, data)
     )
   )
   ajv.addKeyword(domainKeyword('trustsService', { type: 'string', pattern: '^[a-z0-9.-]+\\.amazonaws\\.com(\\.cn)?$' }, judgeTrust))

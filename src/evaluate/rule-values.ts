@@ -26,7 +26,17 @@ export const RULE_PARAMETERS = [
 ] as const satisfies readonly (keyof Parameters)[]
 
 /** Values derived from the inputs and the state that rules may name too (see derivedValues). */
-export const DERIVED_VALUES = ['partition', 'accountId', 'redshiftKind', 'redshiftName'] as const
+export const DERIVED_VALUES = [
+  'partition',
+  'accountId',
+  'redshiftKind',
+  'redshiftName',
+  'redshiftRolesConsole',
+  'redshiftNetworkConsole',
+  'redshiftSecurityGroupConsole',
+  'redshiftDocs',
+  'redshiftConnectDocs'
+] as const
 
 /** The parameters rules see: RULE_PARAMETERS only. */
 export function ruleParameters(params: Parameters): Record<string, unknown> {

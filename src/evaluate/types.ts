@@ -19,6 +19,17 @@ export interface Finding {
   actual?: string
   /** For `error`: why the rule could not be checked. */
   cause?: CollectionCause
+  /**
+   * For `error`: what to do so the rule can be checked (the IAM action to allow, the input to
+   * set). An `error` finding carries no drift fix: nothing is known about drift yet.
+   */
+  howToCheck?: string
+  /** For `skipped`: held back because a prerequisite's subject does not exist (no cluster, no role). */
+  subjectMissing?: boolean
+  /** For a `fail` judged on infrastructure-as-code: the change to make in the file. */
+  iacFix?: string
+  /** For a `fail` on a live account: the exact changes the plan would make, each with its command. */
+  fixSteps?: { description: string; command: string }[]
   /** For `muted`: the waiver that applies. For an expired waiver, the finding keeps its status and says so. */
   waiver?: { reason: string; expires: string; expired: boolean }
   docs: string

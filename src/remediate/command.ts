@@ -213,7 +213,11 @@ export async function runApply(config: Config, options: RemediationOptions = {})
   options.onPlan?.(plan)
   let result: ApplyResult
   const { createAwsClients } = await import('../collect/aws/clients.js')
-  const clients = createAwsClients(plan.target.region || (params.region as string))
+  const { targetCredentials } = await import('../collect/aws/credentials.js')
+  const region = plan.target.region || (params.region as string)
+  // A fleet target's changes are made with its assumed role, like its reads.
+  const credentials = targetCredentials(params, region)
+  const clients = createAwsClients(region, credentials ? { credentials } : {})
   try {
     result = await applyPlan(plan, {
       params,
@@ -223,6 +227,7 @@ export async function runApply(config: Config, options: RemediationOptions = {})
     })
   } finally {
     clients.destroy()
+    credentials?.destroy()
   }
   const after = await auditFor(config, options)
   const exitCode: 0 | 1 = after.exitCode === 1 || result.failed ? 1 : 0

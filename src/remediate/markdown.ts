@@ -3,15 +3,8 @@
  * hand, then what is left to do by hand. Text from the account is escaped; requests and SQL sit in
  * code blocks.
  */
-import { escapeMarkdown } from '../report/markdown.js'
+import { code, escapeHtml, escapeMarkdown, fence } from '../report/markdown.js'
 import type { ApplyResult, Plan, PlanStep } from './types.js'
-
-function fence(text: string, language = ''): string {
-  // A fence longer than any backtick run inside, so nothing can close it early.
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
-  const ticks = '`'.repeat(longest + 1)
-  return `${ticks}${language}\n${text}\n${ticks}`
-}
 
 function requestText(step: PlanStep): string {
   return JSON.stringify(step.request, null, 2)
@@ -22,7 +15,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   const lines: string[] = [
     '## Cargo on Redshift: remediation plan',
     '',
-    `Target: ${t.kind} \`${escapeMarkdown(t.name)}\` in ${escapeMarkdown(t.region)}${t.accountId ? `, account ${t.accountId}` : ''}. ` +
+    `Target: ${t.kind} ${code(t.name)} in ${escapeMarkdown(t.region)}${t.accountId ? `, account ${t.accountId}` : ''}. ` +
       `Made ${plan.createdAt} by cargo-redshift-guard ${plan.tool.version}; state digest \`${plan.stateDigest.slice(0, 16)}…\`.`,
     '',
     plan.steps.length === 0
@@ -35,20 +28,20 @@ export function renderPlanMarkdown(plan: Plan): string {
     lines.push('| # | Change | API | Rules | Description |', '| --- | --- | --- | --- | --- |')
     plan.steps.forEach((s, i) => {
       lines.push(
-        `| ${i + 1} | \`${escapeMarkdown(s.id)}\` | ${s.service}:${s.operation} | ${s.ruleIds.map((r) => `\`${r}\``).join(', ')} | ${escapeMarkdown(s.description)} |`
+        `| ${i + 1} | ${code(s.id)} | ${s.service}:${s.operation} | ${s.ruleIds.map((r) => code(r)).join(', ')} | ${escapeMarkdown(s.description)} |`
       )
     })
     lines.push('', '### Changes in detail', '')
     plan.steps.forEach((s, i) => {
       const body: string[] = [
         `**${escapeMarkdown(s.description)}**`,
-        `Resource: \`${escapeMarkdown(s.resource)}\`${s.dependsOn.length > 0 ? ` — after ${s.dependsOn.map((d) => `\`${escapeMarkdown(d)}\``).join(', ')}` : ''}`
+        `Resource: ${code(s.resource)}${s.dependsOn.length > 0 ? ` — after ${s.dependsOn.map((d) => `${code(d)}`).join(', ')}` : ''}`
       ]
       if (s.needsPassword) body.push('The password comes from the `db-user-password` input at apply time; it is not in this plan.')
       body.push(`Request (${s.service}:${s.operation}):\n\n${fence(requestText(s), 'json')}`)
       body.push(`By hand:\n\n${fence(s.cli, s.service === 'redshift-data' ? 'sql' : 'sh')}`)
       lines.push(
-        `<details><summary>${i + 1}. <code>${escapeMarkdown(s.id)}</code> — ${s.service}:${s.operation}</summary>`,
+        `<details><summary>${i + 1}. <code>${escapeHtml(s.id)}</code> — ${s.service}:${s.operation}</summary>`,
         '',
         body.join('\n\n'),
         '',
@@ -59,7 +52,7 @@ export function renderPlanMarkdown(plan: Plan): string {
   }
   if (plan.manual.length > 0) {
     lines.push('', '### Left to a person', '', '| Rule | Resource | Why |', '| --- | --- | --- |')
-    for (const m of plan.manual) lines.push(`| \`${m.ruleId}\` | ${escapeMarkdown(m.resource)} | ${escapeMarkdown(m.reason)} |`)
+    for (const m of plan.manual) lines.push(`| ${code(m.ruleId)} | ${escapeMarkdown(m.resource)} | ${escapeMarkdown(m.reason)} |`)
     const withSteps = plan.manual.filter((m) => m.instructions)
     if (withSteps.length > 0) {
       lines.push('')
@@ -81,11 +74,11 @@ export function renderApplyMarkdown(result: ApplyResult): string {
     ''
   )
   for (const o of result.done) {
-    lines.push(`- ${o.result === 'changed' ? '✅' : '☑️'} \`${escapeMarkdown(o.step.id)}\`: ${escapeMarkdown(o.detail)}`)
+    lines.push(`- ${o.result === 'changed' ? '✅' : '☑️'} ${code(o.step.id)}: ${escapeMarkdown(o.detail)}`)
   }
   if (result.failed) {
-    lines.push(`- ❌ \`${escapeMarkdown(result.failed.step.id)}\`: ${escapeMarkdown(result.failed.message)}`)
-    for (const s of result.notRun) lines.push(`- ⏸️ \`${escapeMarkdown(s.id)}\`: not run (a rerun of apply makes it)`)
+    lines.push(`- ❌ ${code(result.failed.step.id)}: ${escapeMarkdown(result.failed.message)}`)
+    for (const s of result.notRun) lines.push(`- ⏸️ ${code(s.id)}: not run (a rerun of apply makes it)`)
   }
   return lines.join('\n') + '\n'
 }

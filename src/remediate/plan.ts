@@ -83,6 +83,8 @@ export function planTarget(params: Parameters, state: AccountState): PlanTarget 
 class Planner {
   readonly steps: PlanStep[] = []
   readonly manual: ManualEntry[] = []
+  /** The steps planned for each finding: what a report shows as the exact fix. */
+  readonly fixes = new Map<Finding, PlanStep[]>()
   private readonly claimed = new Set<Finding>()
   private readonly openCache = new Map<Finding, boolean>()
 
@@ -155,6 +157,7 @@ class Planner {
     }
     this.steps.push(full)
     this.claim(findings, full)
+    for (const f of findings) this.fixes.set(f, [...(this.fixes.get(f) ?? []), full])
     return full
   }
 
@@ -163,7 +166,7 @@ class Planner {
     for (const f of this.input.findings) {
       if (this.claimed.has(f)) continue
       if (f.status === 'error') {
-        this.addManual(f, `could not be checked, so no fix is planned: ${f.message}`)
+        this.addManual(f, `could not be checked, so no fix is planned: ${f.message}`, f.howToCheck)
         continue
       }
       if (!this.isOpen(f)) continue
@@ -203,6 +206,11 @@ function attachPolicy(entity: 'role' | 'user', name: string, policyArn: string):
  * then SQL (CREATE DATABASE alone, then users and roles, then grants).
  */
 export function planRemediation(input: PlanInput): Plan {
+  return planWithFixes(input).plan
+}
+
+/** The plan, and which of its steps fix which finding. */
+export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Finding, PlanStep[]> } {
   const { state, params } = input
   const p = new Planner(input)
   const target = planTarget(params, state)
@@ -870,7 +878,7 @@ export function planRemediation(input: PlanInput): Plan {
   }
 
   p.settle()
-  return {
+  const plan: Plan = {
     planVersion: PLAN_VERSION,
     createdAt: (input.now ?? new Date()).toISOString(),
     tool: { name: 'cargo-redshift-guard', version: VERSION },
@@ -880,6 +888,7 @@ export function planRemediation(input: PlanInput): Plan {
     steps: p.steps,
     manual: p.manual
   }
+  return { plan, fixes: p.fixes }
 }
 
 /** The Data API connection fields as ExecuteStatement names them. */

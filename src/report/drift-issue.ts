@@ -12,6 +12,8 @@ export interface DriftIssueOptions {
   labels: string[]
   /** Markdown body (e.g. from renderMarkdown); the hidden markers are added here. */
   body: string
+  /** The workflow run that found the setup clean, linked from the closing comment. */
+  runUrl?: string
 }
 
 export type DriftIssueAction = 'created' | 'updated' | 'closed' | 'none'
@@ -64,7 +66,7 @@ export async function syncDriftIssue(
       owner: repo.owner,
       repo: repo.repo,
       issue_number: existing.number,
-      body: `All Cargo rules pass again as of ${report.generatedAt}.`
+      body: `All Cargo rules pass again as of ${report.generatedAt}${options.runUrl ? ` ([workflow run](${options.runUrl}))` : ''}.`
     })
     await octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: existing.number, state: 'closed', state_reason: 'completed' })
     return 'closed'

@@ -22,6 +22,8 @@ const TARGET_MARKER = /<!-- cargo-redshift-guard:target:(\S*) -->/
  * percent-encoded, so it can never contain `-->` or whitespace.
  */
 export function targetKey(report: AuditReport): string {
+  // A fleet target keeps its marker when its account cannot be read (a refused AssumeRole).
+  if (report.fleet) return `fleet/${encodeURIComponent(report.fleet.target)}`
   const t = report.target
   const account = t.accountId ?? report.source.accountId ?? 'unknown'
   const region = t.region ?? report.source.region ?? 'unknown'

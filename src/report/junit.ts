@@ -52,8 +52,11 @@ function details(finding: Finding): string {
     lines.push(`Cause: ${c.service} ${c.operation}${c.code ? ` (${c.code})` : ''}: ${c.message}`)
     if (c.iamAction) lines.push(`Grant: ${c.iamAction}`)
   }
-  if (finding.remediation.manual) lines.push(`Fix: ${finding.remediation.manual}`)
-  if (finding.remediation.action) lines.push(`Automatic fix: ${finding.remediation.action}`)
+  if (finding.howToCheck) lines.push(`To check: ${finding.howToCheck}`)
+  if (finding.iacFix) lines.push(`Change: ${finding.iacFix}`)
+  else if (finding.fixSteps && finding.fixSteps.length > 0) lines.push(`Fix: ${finding.fixSteps.map((s) => `${s.description}\n  ${s.command}`).join('\n')}`)
+  else if (finding.remediation.manual) lines.push(`Fix: ${finding.remediation.manual}`)
+  if (finding.remediation.action && !finding.iacFix) lines.push(`Automatic fix: ${finding.remediation.action}`)
   lines.push(`Docs: ${finding.docs}`)
   if (finding.source) lines.push(`Rule: ${finding.source.file}:${finding.source.line}`)
   return lines.join('\n')

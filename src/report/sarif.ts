@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import type { Severity } from '../config/parameters.js'
-import { DEFAULT_RULE_SET_FILE } from '../config/policy-files.js'
 import type { Rule } from '../config/rule-set.types.js'
+import { describeCause } from '../evaluate/causes.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AuditReport } from './types.js'
 
@@ -38,7 +38,8 @@ export interface SarifResult {
   message: SarifMessage
   locations: [
     {
-      physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }
+      /** Only for a file in the user's repository; a live finding has just its logical location. */
+      physicalLocation?: { artifactLocation: { uri: string }; region: { startLine: number } }
       logicalLocations: { fullyQualifiedName: string; kind: string }[]
     }
   ]
@@ -72,8 +73,6 @@ export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json'
 export const INFORMATION_URI = 'https://www.npmjs.com/package/cargo-redshift-guard'
 /** GitHub keeps at most this many results per run (and rejects more). */
 export const MAX_RESULTS_PER_RUN = 25_000
-/** Shown when a finding's rule file cannot be turned into a repository path. */
-const FALLBACK_URI = `policies/${DEFAULT_RULE_SET_FILE}`
 
 /**
  * A rule that could not be checked (status `error`: access denied, an API
@@ -214,14 +213,14 @@ function isUri(value: string): boolean {
 function messageFor(finding: Finding): string {
   if (finding.status === 'error') {
     const cause = finding.cause
-    const why = cause
-      ? `${cause.service} ${cause.operation} failed${cause.code ? ` (${cause.code})` : ''}: ${cause.message}${cause.iamAction ? ` Grant ${cause.iamAction} to the identity running the audit.` : ''}`
-      : finding.message
-    return `Could not check "${finding.title}" (${finding.ruleId}) on ${finding.resource}. ${why}`
+    const why = cause ? `${describeCause(cause)}.` : finding.message
+    return `Could not check "${finding.title}" (${finding.ruleId}) on ${finding.resource}. ${why}${finding.howToCheck ? ` To check: ${finding.howToCheck}` : ''}`
   }
   const parts = [`${finding.message} (resource: ${finding.resource})`]
   if (finding.expected) parts.push(`Expected: ${finding.expected}.`)
-  if (finding.actual) parts.push(`Actual: ${finding.actual}.`)
+  if (finding.actual && finding.actual !== finding.message) parts.push(`Actual: ${finding.actual}.`)
+  if (finding.iacFix) parts.push(`Change: ${finding.iacFix}`)
+  else if (finding.fixSteps && finding.fixSteps.length > 0) parts.push(`Fix: ${finding.fixSteps.map((s) => s.command).join(' ; ')}`)
   return parts.join(' ')
 }
 
@@ -235,18 +234,27 @@ function compareFindings(a: Finding, b: Finding): number {
   )
 }
 
-/** The analysis category: one per account and region, so uploads for different accounts don't replace each other. */
+/**
+ * The analysis category: one per account, region and workgroup or cluster, so that uploads
+ * for two targets in one account and region don't replace each other's results.
+ */
 export function automationId(report: AuditReport): string {
+  if (report.fleet) return `cargo-redshift-guard/${report.fleet.target}/`
   const account = report.target.accountId ?? report.source.accountId ?? 'unknown'
   const region = report.target.region ?? report.source.region ?? 'unknown'
-  return `cargo-redshift-guard/${account}/${region}/`
+  const target = `${report.target.kind}-${report.target.name ?? 'unknown'}`
+  return `cargo-redshift-guard/${[account, region, target].map((part) => part.replace(/[^A-Za-z0-9._-]/g, '_')).join('/')}/`
 }
 
 /** Renders the report as a SARIF 2.1.0 log with one run, ready for `github/codeql-action/upload-sarif`. */
 export function renderSarif(report: AuditReport, options: SarifOptions = {}): SarifLog {
   const rules: SarifReportingDescriptor[] = []
   const ruleIndex = new Map<string, number>()
-  const ruleSources = new Map<string, Rule['source']>()
+  // A rule's docs and fix may name the deployment (${redshiftDocs}): take them as a finding rendered them.
+  const rendered = new Map<string, Finding>()
+  for (const f of report.findings) if (!rendered.has(f.ruleId) && f.status !== 'error') rendered.set(f.ruleId, f)
+  const anyFinding = new Map<string, Finding>()
+  for (const f of report.findings) if (!anyFinding.has(f.ruleId)) anyFinding.set(f.ruleId, f)
   const addRule = (descriptor: SarifReportingDescriptor) => {
     // GitHub rejects a run that declares the same rule id twice: first one wins.
     if (ruleIndex.has(descriptor.id)) return
@@ -254,8 +262,11 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
     rules.push(descriptor)
   }
   for (const rule of report.rules) {
-    addRule(ruleDescriptor(rule))
-    if (rule.source && !ruleSources.has(rule.id)) ruleSources.set(rule.id, rule.source)
+    const f = rendered.get(rule.id)
+    const docs = anyFinding.get(rule.id)?.docs ?? rule.docs
+    // Unrendered text (${…}) helps nobody: without a finding to take it from, the action id only.
+    const remediation = f ? f.remediation : rule.remediation.manual?.includes('${') ? (rule.remediation.action ? { action: rule.remediation.action } : {}) : rule.remediation
+    addRule(ruleDescriptor({ ...rule, docs, remediation }))
   }
 
   const reported = report.findings.filter((f) => f.status === 'fail' || f.status === 'error').sort(compareFindings)
@@ -278,11 +289,9 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
       // A finding whose rule is not in report.rules still needs a descriptor.
       addRule(ruleDescriptor({ id: finding.ruleId, title: finding.title, description: finding.title, docs: finding.docs, remediation: finding.remediation, severity: finding.severity }))
     }
-    const source = [finding.source, ruleSources.get(finding.ruleId)].find(
-      (s): s is NonNullable<Rule['source']> => s !== undefined && artifactUri(s.file, options.ruleSetRoot) !== undefined
-    )
-    const uri = source ? artifactUri(source.file, options.ruleSetRoot)! : FALLBACK_URI
-    const startLine = source && Number.isInteger(source.line) && source.line >= 1 ? source.line : 1
+    // Only a file of the user's: a finding on the live account has no file, just its resource.
+    const uri = finding.source ? artifactUri(finding.source.file, options.ruleSetRoot) : undefined
+    const startLine = finding.source && Number.isInteger(finding.source.line) && finding.source.line >= 1 ? finding.source.line : 1
     results.push({
       ruleId: sarifRuleId,
       ruleIndex: ruleIndex.get(sarifRuleId)!,
@@ -291,7 +300,7 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
       message: { text: messageFor(finding) },
       locations: [
         {
-          physicalLocation: { artifactLocation: { uri }, region: { startLine } },
+          ...(uri ? { physicalLocation: { artifactLocation: { uri }, region: { startLine } } } : {}),
           logicalLocations: [{ fullyQualifiedName: finding.resource, kind: 'resource' }]
         }
       ],

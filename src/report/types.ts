@@ -8,6 +8,8 @@ export interface ConnectionDetails {
   port?: number
   database: string
   user: string
+  /** Your role's ARN: Cargo's form asks for it (the role attached to Redshift). */
+  roleArn?: string
 }
 
 /** Everything a report format needs; built once, rendered many ways. No secret is ever in it. */
@@ -18,8 +20,10 @@ export interface AuditReport {
   /** Workgroup or cluster the audit was about, for titles and SARIF categories. */
   target: { kind: 'workgroup' | 'cluster'; name?: string; region?: string; accountId?: string }
   connection?: ConnectionDetails
+  /** Fleets (issue 13): the target's name in the targets file and the role assumed to read it. */
+  fleet?: { target: string; assumeRoleArn?: string }
   summary: Summary
-  /** The overall result: `drift` when any fail/error counts against fail-on. */
+  /** The overall result: `drift` when a rule drifted, else `error` when a rule could not be checked, else `clean`. */
   result: 'clean' | 'drift' | 'error'
   findings: Finding[]
   /** The rules evaluated, for formats that describe rules (SARIF). */

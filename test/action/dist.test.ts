@@ -26,19 +26,37 @@ describe('the bundled action, run as the runner runs it', () => {
     const annotations = run.commands.filter((c) => ['error', 'warning', 'notice'].includes(c.command) && c.properties['title'])
     const annotated = annotations.map((a) => a.properties['title']!.split(':')[0])
     expect(annotated.sort()).toEqual([...DRIFTED_RULES].sort())
+    // Never a file inside the action: the user's config file, at the input the rule concerns, or no file.
+    const config = readFileSync(join(ROOT, 'examples/serverless.yml'), 'utf8').split('\n')
     for (const a of annotations) {
-      expect(a.properties['file']).toBe('policies/cargo-redshift.yaml')
-      const line = Number(a.properties['line'])
-      const ruleLine = readFileSync(join(ROOT, 'policies/cargo-redshift.yaml'), 'utf8').split('\n')[line - 1]
-      expect(ruleLine).toContain(`id: ${a.properties['title']!.split(':')[0]}`)
+      if (a.properties['file'] === undefined) continue
+      expect(a.properties['file']).toBe('examples/serverless.yml')
+      expect(config[Number(a.properties['line']) - 1]).toMatch(/^[a-z-]+:/)
     }
+    const at = (id: string) => annotations.find((a) => a.properties['title']!.startsWith(`${id}:`))!
+    expect(config[Number(at('iam-role-trusts-lambda').properties['line']) - 1]).toMatch(/^role-name:/)
+    expect(config[Number(at('network-cargo-ingress-narrow').properties['line']) - 1]).toMatch(/^cargo-ips:/)
+    expect(at('sql-exfunc-usage').properties['file']).toBeUndefined()
     // Errors before warnings: the most urgent are the ones GitHub shows first.
     const levels = annotations.map((a) => a.command)
     expect(levels.indexOf('warning')).toBeGreaterThan(levels.lastIndexOf('error'))
     for (const id of DRIFTED_RULES) expect(run.summary).toContain(id)
     expect(run.summary).toContain('Connection details for Cargo')
     expect(run.summary).toContain('cargo-wg.123456789012.eu-west-1.redshift-serverless.amazonaws.com')
-    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '7', 'error-count': '0', 'pass-count': '13' })
+    expect(run.outputs).toMatchObject({
+      status: 'drift',
+      'has-drift': 'true',
+      'has-errors': 'false',
+      'drift-count': '7',
+      'error-count': '0',
+      'pass-count': '13',
+      'drift-issue': 'none'
+    })
+    // The long report is folded; the verdict line stays outside the fold.
+    const group = run.stdout.indexOf('::group::Full report')
+    expect(group).toBeGreaterThan(0)
+    expect(run.stdout.slice(0, group)).toContain('7 rules drifted')
+    expect(run.stdout).toContain('::endgroup::')
     expect(run.commands.some((c) => c.command === 'error' && c.message.includes('7 rule(s) drifted'))).toBe(true)
   })
 
@@ -59,6 +77,19 @@ describe('the bundled action, run as the runner runs it', () => {
     const error = run.commands.find((c) => c.command === 'error' && c.message.includes('cargo-ips'))
     expect(error?.message).toContain('host bits')
     expect(run.outputs['status']).toBeUndefined()
+    expect(run.outputs['drift-issue']).toBe('none')
+    // Where people look first: the job summary says what is wrong, too.
+    expect(run.summary).toContain('The configuration is invalid')
+    expect(run.summary).toContain('host bits')
+  })
+
+  it('mode plan sets planned-changes, not changes-applied', () => {
+    const run = runDistAction({ ...DRIFTED, mode: 'plan', 'plan-file': '/tmp/crg-dist-plan.json', 'report-path': '/tmp/crg-dist-plan-report.json' })
+    expect(run.status).toBe(0)
+    const plan = JSON.parse(readFileSync('/tmp/crg-dist-plan.json', 'utf8')) as { steps: unknown[] }
+    expect(run.outputs['planned-changes']).toBe(String(plan.steps.length))
+    expect(run.outputs['changes-applied']).toBeUndefined()
+    expect(run.outputs['drift-issue']).toBe('none')
   })
 
   it('masks the GitHub token as soon as it is read, before anything else is printed', () => {
@@ -75,6 +106,16 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(run.outputs['status']).toBe('drift')
   })
 
+  it('the example repair workflow skips the approval when the plan is empty', () => {
+    const workflow = parse(readFileSync(join(ROOT, 'examples/workflows/repair.yml'), 'utf8'))
+    const plan = workflow.jobs.plan
+    const guard = plan.steps.find((step: { id?: string }) => step.id === 'guard')
+    expect(guard.with.mode).toBe('plan')
+    expect(plan.outputs['planned-changes']).toBe('${{ steps.guard.outputs.planned-changes }}')
+    expect(workflow.jobs.apply.needs).toBe('plan')
+    expect(workflow.jobs.apply.if).toBe("needs.plan.outputs.planned-changes != '0'")
+  })
+
   it('declares every input of the catalogue in action.yml, and nothing else', () => {
     const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
@@ -86,7 +127,9 @@ describe('the bundled action, run as the runner runs it', () => {
       // A default here would be passed as if given and hide the config file's value.
       if (name !== 'github-token') expect(spec.default, name).toBeUndefined()
     }
-    for (const output of ['status', 'drift-count', 'error-count', 'report-path']) expect(action.outputs[output]?.description).toBeTruthy()
+    for (const output of ['status', 'has-drift', 'has-errors', 'drift-count', 'error-count', 'report-path', 'drift-issue', 'planned-changes', 'changes-applied']) {
+      expect(action.outputs[output]?.description, output).toBeTruthy()
+    }
   })
 })
 
@@ -129,7 +172,12 @@ describe('the bundled action with sarif-file and junit-file', () => {
     expect(validateSarif(sarif), JSON.stringify(validateSarif.errors)).toBe(true)
     const ids = sarif.runs[0].results.map((r: { ruleId: string }) => r.ruleId).sort()
     expect(ids).toEqual([...DRIFTED_RULES].sort())
-    for (const r of sarif.runs[0].results) expect(r.locations[0].physicalLocation.artifactLocation.uri).toBe('policies/cargo-redshift.yaml')
+    for (const r of sarif.runs[0].results) {
+      const uri = r.locations[0].physicalLocation?.artifactLocation.uri
+      if (uri !== undefined) expect(uri).toBe('examples/serverless.yml')
+      expect(r.locations[0].logicalLocations[0].fullyQualifiedName).toBe(r.properties.resource)
+    }
+    expect(sarif.runs[0].automationDetails.id).toBe('cargo-redshift-guard/123456789012/eu-west-1/workgroup-cargo-wg/')
     expect(run.outputs['sarif-file']).toBe('/tmp/crg-dist.sarif')
     const junit = readFileSync('/tmp/crg-dist-junit.xml', 'utf8')
     expect((junit.match(/<failure /g) ?? []).length).toBe(DRIFTED_RULES.length)

@@ -9,13 +9,24 @@
  * the proxy's per-call start/end times), and wall / (chain x L). Then adds `--extra` unrelated
  * IAM roles and security groups to moto and does it again: calls and time must not grow.
  *
- *   npm run bench -- [--latency 100] [--runs 3] [--extra 2000]
+ * Last, the fleet figure (issue 13): `--targets` member accounts in moto, each with a compliant
+ * provisioned setup, audited in one job through assumed roles; wall time of all of them against
+ * one of them alone, and the calls each target makes (which must not grow with the fleet).
+ *
+ *   npm run bench -- [--latency 100] [--runs 3] [--extra 2000] [--targets 3]
  */
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2'
 import { CreateRoleCommand } from '@aws-sdk/client-iam'
-import { loadConfig } from '../../src/config/load.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
+import { stringify } from 'yaml'
+import { loadConfig, type Config } from '../../src/config/load.js'
+import { loadTargetsFile, targetConfigs } from '../../src/config/targets.js'
+import { auditTargets } from '../../src/fleet/run.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { audit } from '../../src/run.js'
 import {
@@ -24,8 +35,10 @@ import {
   applyEnv,
   awsEnv,
   seedClients,
+  seedCompliantProvisioned,
   seedCompliantServerless,
   startEmulators,
+  DEFAULT_NAMES,
   type CargoNames,
   type Emulators
 } from '../e2e/emulators.js'
@@ -35,12 +48,14 @@ const { values: flags } = parseArgs({
   options: {
     latency: { type: 'string', default: '100' },
     runs: { type: 'string', default: '3' },
-    extra: { type: 'string', default: '2000' }
+    extra: { type: 'string', default: '2000' },
+    targets: { type: 'string', default: '3' }
   }
 })
 const L = Number(flags.latency)
 const RUNS = Math.max(1, Math.floor(Number(flags.runs)))
 const EXTRA = Math.max(0, Math.floor(Number(flags.extra)))
+const TARGETS = Math.max(1, Math.floor(Number(flags.targets)))
 if (!Number.isFinite(L) || L < 0) throw new Error(`--latency must be a number of milliseconds, got ${flags.latency}`)
 
 /** The audit's inputs for the seeded account, as the CLI would pass them. */
@@ -207,6 +222,78 @@ function printResults(label: string, m: Measured): void {
   console.log(`wall / (chain x L) = ${wall.toFixed(0)} / (${chain} x ${L}) = ${(wall / (chain * L)).toFixed(2)}`)
 }
 
+/** Keys acting in `account` (moto: the account of the role an AssumeRole names); straight to moto, not through the proxy. */
+async function memberCredentials(em: Emulators, account: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+  const sts = new STSClient({ region: em.region, endpoint: em.moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
+  try {
+    const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/seeder`, RoleSessionName: 'bench-seed' }))).Credentials!
+    return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }
+  } finally {
+    sts.destroy()
+  }
+}
+
+/** N targets in one job against one target alone, at L per call: the fleet runs side by side. */
+async function fleetFigure(em: Emulators, proxy: Awaited<ReturnType<typeof startAwsProxy>>): Promise<void> {
+  const accounts = Array.from({ length: TARGETS }, (_, i) => String(100000000001 + i))
+  for (const account of accounts) {
+    // The SQL catalogue is the Data API fake's one, seeded with the serverless account above.
+    await seedCompliantProvisioned(em, {}, {}, { credentials: await memberCredentials(em, account), sql: false })
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'crg-bench-fleet-'))
+  const file = join(dir, 'targets.yml')
+  writeFileSync(
+    file,
+    stringify({
+      defaults: {
+        'cargo-role-arn': CARGO_ROLE_ARN,
+        'cargo-ips': CARGO_IPS.join(','),
+        region: em.region,
+        'cluster-identifier': DEFAULT_NAMES.clusterIdentifier,
+        'role-name': DEFAULT_NAMES.roleName,
+        'policy-name': DEFAULT_NAMES.policyName,
+        'source-schemas': DEFAULT_NAMES.sourceSchema
+      },
+      targets: accounts.map((account, i) => ({ name: `member-${i + 1}`, 'assume-role-arn': `arn:aws:iam::${account}:role/cargo-redshift-guard-audit` }))
+    })
+  )
+  const targetsFile = loadTargetsFile(file)
+  const configs = targetConfigs({}, targetsFile)
+  const measureFleet = async (chosen: Config[]) => {
+    const walls: number[] = []
+    let perTarget: number[] = []
+    let proxied = 0
+    for (let run = 0; run <= RUNS; run++) {
+      proxy.calls.length = 0
+      const started = performance.now()
+      const runs = await auditTargets(chosen, { maxTargetsInFlight: chosen.length })
+      const wall = performance.now() - started
+      for (const r of runs) {
+        const { summary } = r.outcome.report
+        if (summary.fail + summary.error > 0) throw new Error(`fleet target ${r.name} should be compliant: ${summary.fail} fail, ${summary.error} error`)
+        if (r.outcome.report.source.accountId !== accounts[configs.indexOf(r.config)]) throw new Error(`fleet target ${r.name} read account ${r.outcome.report.source.accountId}`)
+      }
+      if (run === 0) continue
+      walls.push(wall)
+      perTarget = runs.map((r) => r.outcome.stats?.total ?? 0)
+      proxied = proxy.calls.length
+    }
+    return { wall: median(walls), walls, perTarget, proxied }
+  }
+  const one = await measureFleet(configs.slice(0, 1))
+  const all = await measureFleet(configs)
+  const constant = all.perTarget.every((n) => n === one.perTarget[0])
+  console.log(`\n== fleet: ${TARGETS} targets (accounts ${accounts[0]}..${accounts.at(-1)}, assumed roles) in one job, L = ${L} ms`)
+  const rows = [
+    ['', 'calls/target', 'calls (proxy)', 'wall (median)', 'vs one target'],
+    ['one target', String(one.perTarget[0]), String(one.proxied), `${one.wall.toFixed(0)} ms`, '1.00'],
+    [`${TARGETS} targets`, all.perTarget.join('/'), String(all.proxied), `${all.wall.toFixed(0)} ms`, (all.wall / one.wall).toFixed(2)]
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
+  console.log(`calls per target ${constant ? 'constant' : 'CHANGED'}; ${TARGETS} targets under 2 x one target's wall: ${all.wall < 2 * one.wall ? 'met' : 'MISSED'} (runs: ${all.walls.map((w) => w.toFixed(0)).join(', ')} ms)`)
+}
+
 async function main(): Promise<void> {
   console.log(`cargo-redshift-guard benchmark: L = ${L} ms per call, ${RUNS} measured runs (after 1 warm-up), ${EXTRA} unrelated roles and security groups`)
   const em = await startEmulators()
@@ -248,6 +335,8 @@ async function main(): Promise<void> {
     console.log(`\n== summary (L = ${L} ms)`)
     for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '))
     console.log(`call counts per operation ${same ? 'unchanged' : 'CHANGED'} with unrelated resources; target wall <= 1.3 x chain x L: ${w0 <= 1.3 * base.chain.length * L ? 'met' : 'MISSED'}`)
+
+    await fleetFigure(em, proxy)
   } finally {
     restore()
     await proxy.close()

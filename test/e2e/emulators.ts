@@ -311,11 +311,18 @@ const TRUST = (services: string[]) =>
     Statement: services.map((s) => ({ Effect: 'Allow', Principal: { Service: s }, Action: 'sts:AssumeRole' }))
   })
 
-export function seedClients(em: Pick<Emulators, 'moto' | 'region'>) {
+/** Credentials to seed with; moto keeps accounts apart by the keys an AssumeRole returned (see test/e2e/fleet.test.ts). */
+export interface SeedCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+}
+
+export function seedClients(em: Pick<Emulators, 'moto' | 'region'>, credentials: SeedCredentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }) {
   const config = {
     region: em.region,
     endpoint: em.moto.url,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    credentials,
     maxAttempts: 1
   }
   return { iam: new IAMClient(config), ec2: new EC2Client(config), redshift: new RedshiftClient(config) }
@@ -405,8 +412,8 @@ async function seedSql(redshift: RedshiftStandIn, names: CargoNames, drift: Drif
 }
 
 /** The IAM half of the setup (role, policies, Lambda user) and the network (VPC, security group). */
-async function seedAccount(em: Emulators, names: CargoNames, drift: Drift, port: number) {
-  const { iam, ec2 } = seedClients(em)
+async function seedAccount(em: Emulators, names: CargoNames, drift: Drift, port: number, credentials?: SeedCredentials) {
+  const { iam, ec2 } = seedClients(em, credentials)
   try {
     // Cross-account policy.
     let policyArn: string | undefined
@@ -531,12 +538,17 @@ export async function seedCompliantServerless(em: Emulators, drift: Drift = {}, 
 }
 
 /** Seeds a compliant provisioned setup: the same IAM and network, and a cluster in moto with the role. */
-export async function seedCompliantProvisioned(em: Emulators, drift: Drift = {}, names: Partial<CargoNames> = {}): Promise<Seeded> {
+export async function seedCompliantProvisioned(
+  em: Emulators,
+  drift: Drift = {},
+  names: Partial<CargoNames> = {},
+  options: { credentials?: SeedCredentials; sql?: boolean } = {}
+): Promise<Seeded> {
   const n: CargoNames = { ...DEFAULT_NAMES, ...names }
   const port = 5439
-  const account = await seedAccount(em, n, drift, port)
+  const account = await seedAccount(em, n, drift, port, options.credentials)
   if (!drift.noRedshift) {
-    const { redshift } = seedClients(em)
+    const { redshift } = seedClients(em, options.credentials)
     try {
       await redshift.send(
         new CreateClusterCommand({
@@ -556,6 +568,6 @@ export async function seedCompliantProvisioned(em: Emulators, drift: Drift = {},
       redshift.destroy()
     }
   }
-  await seedSql(em.data, n, drift)
+  if (options.sql !== false) await seedSql(em.data, n, drift)
   return { names: n, params: paramsFor(n, 'provisioned'), ...account }
 }

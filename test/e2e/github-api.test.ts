@@ -283,6 +283,14 @@ describe('drift issue', () => {
     expect(github.comments.get(ours.number)).toHaveLength(1)
   })
 
+  it('links the workflow run from the closing comment', async () => {
+    const options = { title: 'drift', labels, body: 'b', runUrl: 'https://github.com/acme/infra/actions/runs/42' }
+    expect(await syncDriftIssue(octokit, repo, driftedReport(), options)).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, cleanReport(), options)).toBe('closed')
+    const comment = github.log.find((c) => c.method === 'POST' && c.path.endsWith('/comments'))
+    expect(comment?.body).toEqual({ body: 'All Cargo rules pass again as of 2026-03-01T12:00:00.000Z ([workflow run](https://github.com/acme/infra/actions/runs/42)).' })
+  })
+
   it('makes no write call when there is no drift and no issue', async () => {
     github.addIssue({ title: 'unrelated', body: 'hello', labels: labels.map((name) => ({ name })) })
     const action = await syncDriftIssue(octokit, repo, cleanReport(), { title: 'unused', labels, body: 'unused' })
@@ -303,6 +311,22 @@ describe('drift issue', () => {
       [1, 'closed'],
       [2, 'open'],
       [3, 'open']
+    ])
+  })
+
+  it('fleets: one issue per target, kept when the next run could not read the account (a refused AssumeRole)', async () => {
+    const prod = driftedReport({ fleet: { target: 'prod-eu' } })
+    const staging = driftedReport({ fleet: { target: 'staging-us' } })
+    // The role could not be assumed: no account read, every rule error; still prod-eu's issue.
+    const prodUnread = driftedReport({ fleet: { target: 'prod-eu' }, result: 'error', source: { ...prod.source, accountId: undefined } as never, target: { ...prod.target, accountId: undefined } as never })
+    const options = (target: string) => ({ title: `drift (${target})`, labels, body: target })
+    expect(await syncDriftIssue(octokit, repo, prod, options('prod-eu'))).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, staging, options('staging-us'))).toBe('created')
+    expect(await syncDriftIssue(octokit, repo, prodUnread, { ...options('prod-eu'), body: 'prod-eu: could not assume' })).toBe('updated')
+    expect(await syncDriftIssue(octokit, repo, cleanReport({ fleet: { target: 'staging-us' } }), options('staging-us'))).toBe('closed')
+    expect(github.issues.map((i) => [i.title, i.state, i.body.split('\n').pop()])).toEqual([
+      ['drift (prod-eu)', 'open', 'prod-eu: could not assume'],
+      ['drift (staging-us)', 'closed', 'staging-us']
     ])
   })
 

@@ -417,6 +417,28 @@ const stateCases: BadInputCase[] = [
   { id: 'state-huge', category: 'size', flags: { state: 's.json' }, files: { 's.json': stateJson((s) => (s['$schema'] = 'x'.repeat(1024 * 1024))) }, place: 's.json' }
 ]
 
+// Issue 13: targets files (every target validated before any target is read), target, merge.
+const TARGETS_HEAD = 'targets:\n  - name: prod-eu\n    region: eu-west-1\n    workgroup: cargo-wg\n'
+const fleetCases: BadInputCase[] = [
+  { id: 'targets-unknown-key', category: 'config-file', flags: { targets: 't.yml' }, files: { 't.yml': `${TARGETS_HEAD}    regoin: eu-west-1\n` }, place: "t.yml:5:13 at /targets/0/regoin: unknown key 'regoin'" },
+  {
+    id: 'targets-bad-assume-role-arn',
+    category: 'arn',
+    flags: { targets: 't.yml' },
+    files: { 't.yml': `${TARGETS_HEAD}  - name: staging\n    assume-role-arn: arn:aws:iam::2222:role/audit\n` },
+    place: "t.yml:6:22 at /targets/1/assume-role-arn: target 'staging': 'arn:aws:iam::2222:role/audit' is not an IAM role ARN"
+  },
+  { id: 'targets-duplicate-name', category: 'config-file', flags: { targets: 't.yml' }, files: { 't.yml': `${TARGETS_HEAD}  - name: prod-eu\n` }, place: "t.yml:5:11 at /targets/1/name: duplicate target name 'prod-eu'" },
+  { id: 'targets-secret', category: 'config-file', flags: { targets: 't.yml' }, files: { 't.yml': `defaults:\n  db-user-password: Secret-Passw0rd\n${TARGETS_HEAD}` }, place: "'db-user-password' cannot be set in a targets file", secret: 'Secret-Passw0rd' },
+  { id: 'targets-bad-name', category: 'identifier', flags: { targets: 't.yml' }, files: { 't.yml': 'targets:\n  - name: prod eu\n' }, place: 't.yml:2:11 at /targets/0/name' },
+  { id: 'targets-missing-file', category: 'config-file', flags: { targets: 'nope.yml' }, place: 'nope.yml' },
+  { id: 'target-unknown', category: 'usage', flags: { targets: 't.yml', target: 'staging' }, files: { 't.yml': TARGETS_HEAD }, place: "input '--target': no target named 'staging' in t.yml (targets: prod-eu)" },
+  { id: 'target-without-targets', category: 'usage', flags: { target: 'prod-eu' }, place: "input '--target': only applies with targets" },
+  { id: 'targets-plan-without-target', category: 'usage', command: 'plan', flags: { targets: 't.yml' }, files: { 't.yml': TARGETS_HEAD }, place: 'plan changes one account at a time: give --target NAME' },
+  { id: 'merge-unreadable-report', category: 'usage', command: 'merge', argv: ['r.json'], files: { 'r.json': '{"reportVersion": 2}' }, place: 'r.json:1:1 at /: not a cargo-redshift-guard JSON report' },
+  { id: 'merge-no-report', category: 'usage', command: 'merge', argv: ['none/*.json'], place: "'none/*.json' matches no file" }
+]
+
 /** Every case; ids are unique. */
 export const BAD_INPUTS: readonly BadInputCase[] = [
   ...inputCases,
@@ -424,7 +446,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
   ...configFileCases,
   ...ruleFileCases,
   ...waiverCases,
-  ...stateCases
+  ...stateCases,
+  ...fleetCases
 ]
 
 /** The argv a case runs with: the command, BASE_FLAGS with the case's flags laid over, then its raw argv. */

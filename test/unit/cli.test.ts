@@ -137,10 +137,11 @@ describe('a state file judged with inputs it was not read for', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).not.toMatch(/PASS\s+iam-role-exists/)
     expect(run.stdout).not.toMatch(/PASS\s+iam-lambda-user\b/)
-    expect(run.stdout).toMatch(/ERROR iam-role-exists \[error\] iam:role\/totally-different-role/)
-    expect(run.stdout).toContain("cannot be checked: the snapshot holds role cargo-redshift, not totally-different-role (input 'role-name')")
-    expect(run.stdout).toMatch(/ERROR iam-lambda-user \[error\] iam:user\/other_user/)
-    expect(run.stdout).toContain("cannot be checked: the snapshot holds user cargo_lambda, not other_user (input 'lambda-user')")
+    // Could-not-check findings are listed once per cause, with the rules it holds back.
+    expect(run.stdout).toContain("UNCHECKED the snapshot holds role cargo-redshift, not totally-different-role (input 'role-name')")
+    expect(run.stdout).toMatch(/rules: [^\n]*iam-role-exists \(iam:role\/totally-different-role\)/)
+    expect(run.stdout).toContain("UNCHECKED the snapshot holds user cargo_lambda, not other_user (input 'lambda-user')")
+    expect(run.stdout).toMatch(/rules: [^\n]*iam-lambda-user \(iam:user\/other_user\)/)
 
     const json = findingsOf(await cli('audit', '--config', PROVISIONED_CONFIG, '--state', PROVISIONED, '--role-name', 'totally-different-role', '--lambda-user', 'other_user', '--format', 'json'))
     for (const f of json.filter((x) => x.resource.includes('totally-different-role') || x.resource.includes('other_user'))) expect(f.status).toBe('error')
@@ -186,17 +187,19 @@ describe('audit of a state file', () => {
   it('drifted example: exit 1, and the console output names each failing rule', async () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED)
     expect(run.code).toBe(1)
-    for (const id of DRIFTED_FAILURES) expect(run.stdout).toMatch(new RegExp(`FAIL\\s+${id}\\b`))
-    // Passing rules are not called failures.
-    expect(run.stdout).not.toMatch(/FAIL\s+iam-role-exists\b/)
+    for (const id of DRIFTED_FAILURES) expect(run.stdout).toMatch(new RegExp(`DRIFT (ERROR|WARNING)\\s+${id}\\b`))
+    // Passing rules are not called drift.
+    expect(run.stdout).not.toMatch(/DRIFT \w+\s+iam-role-exists\b/)
     // No colour codes when stdout is not a terminal.
     expect(run.stdout).not.toContain('\u001b[')
+    // A fix of several lines keeps every line under the one before, not back at the margin.
+    expect(run.stdout).toContain('                -- connected to database cargo_db\n                GRANT USAGE ON LANGUAGE exfunc TO "cargo_user";')
   })
 
   it('compliant example: exit 0', async () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', COMPLIANT)
     expect(run.code).toBe(0)
-    expect(run.stdout).not.toMatch(/FAIL|ERROR/)
+    expect(run.stdout).not.toMatch(/DRIFT|UNCHECKED/)
     expect(run.stdout).toContain('Connection details for Cargo')
   })
 
@@ -219,7 +222,7 @@ describe('audit of a state file', () => {
     const run = await cli('--config', SERVERLESS_CONFIG, '--state', DRIFTED, '--fail-on', 'none')
     expect(run.code).toBe(0)
     // The drift is still reported.
-    expect(run.stdout).toMatch(/FAIL\s+sql-exfunc-usage/)
+    expect(run.stdout).toMatch(/DRIFT ERROR\s+sql-exfunc-usage/)
   })
 
   it('--fail-on error ignores warnings only', async () => {
@@ -243,8 +246,10 @@ describe('audit of a state file', () => {
     writeFileSync(file, JSON.stringify(state))
     const strict = await cli('--config', SERVERLESS_CONFIG, '--state', file)
     expect(strict.code).toBe(1)
-    expect(strict.stdout).toMatch(/ERROR\s+sql-user/)
-    expect(strict.stdout).toContain('redshift-data:ExecuteStatement')
+    // One cause, one entry: every SQL rule is listed under the one denial.
+    expect(strict.stdout.match(/UNCHECKED access denied: redshift-data:ExecuteStatement/g)).toHaveLength(1)
+    expect(strict.stdout).toMatch(/rules: .*sql-user \(sql:user\/cargo_user\)/)
+    expect(strict.stdout).toContain('to check: Allow redshift-data:ExecuteStatement')
     expect((await cli('--config', SERVERLESS_CONFIG, '--state', file, '--fail-on-error', 'false')).code).toBe(0)
   })
 

@@ -96,8 +96,8 @@ describe('renderSarif', () => {
     expect(notChecked.properties['security-severity']).toBeUndefined()
     expect(notChecked.properties.tags).not.toContain('security')
     const result = run.results.find((r) => r.ruleId === NOT_CHECKED_RULE_ID)!
-    expect(result.message.text).toContain('ec2 DescribeSecurityGroups failed (UnauthorizedOperation)')
-    expect(result.message.text).toContain('Grant ec2:DescribeSecurityGroups')
+    expect(result.message.text).toContain('ec2 DescribeSecurityGroups failed (access denied: ec2:DescribeSecurityGroups)')
+    expect(result.message.text).toContain('To check: Allow ec2:DescribeSecurityGroups')
     // No not-checked rule when nothing errored.
     expect(renderSarif(cleanReport()).runs[0].tool.driver.rules.some((r) => r.id === NOT_CHECKED_RULE_ID)).toBe(false)
   })
@@ -109,9 +109,9 @@ describe('renderSarif', () => {
       artifactLocation: { uri: RULE_FILE },
       region: { startLine: 10 }
     })
-    expect(byRule.get('redshift-role-associated')!.locations[0].physicalLocation.region.startLine).toBe(146)
+    expect(byRule.get('redshift-role-associated')!.locations[0].physicalLocation!.region.startLine).toBe(146)
     for (const result of run.results) {
-      const uri = result.locations[0].physicalLocation.artifactLocation.uri
+      const uri = result.locations[0].physicalLocation!.artifactLocation.uri
       expect(uri).not.toMatch(/^[A-Za-z][A-Za-z0-9+.-]*:/)
       expect(uri).not.toContain('\\')
     }
@@ -120,7 +120,7 @@ describe('renderSarif', () => {
     ])
   })
 
-  it('falls back to the rule source, then the built-in rule file, when a finding has no usable file', () => {
+  it('gives a finding with no usable file only its logical location (never a file inside the tool)', () => {
     const base = driftedReport()
     const arnSource = finding('iam-cross-account-policy', 'fail', { source: { file: 'arn:aws:iam::123456789012:policy/x', line: 3 } })
     const noSource = { ...finding('iam-role-exists', 'fail') }
@@ -130,10 +130,11 @@ describe('renderSarif', () => {
     const run = renderSarif({ ...base, findings, summary: summarize(findings) }).runs[0]
     const locations = run.results.map((r) => [r.properties.ruleId, r.locations[0].physicalLocation])
     expect(locations).toEqual([
-      ['custom-rule', { artifactLocation: { uri: RULE_FILE }, region: { startLine: 1 } }],
-      ['iam-cross-account-policy', { artifactLocation: { uri: RULE_FILE }, region: { startLine: 10 } }],
-      ['iam-role-exists', { artifactLocation: { uri: RULE_FILE }, region: { startLine: 37 } }]
+      ['custom-rule', undefined],
+      ['iam-cross-account-policy', undefined],
+      ['iam-role-exists', undefined]
     ])
+    for (const result of run.results) expect(result.locations[0].logicalLocations[0]!.fullyQualifiedName).toBe(result.properties.resource)
     // A finding whose rule is not in report.rules gets a descriptor of its own.
     expect(run.tool.driver.rules.map((r) => r.id)).toContain('custom-rule')
     expectValid({ ...renderSarif({ ...base, findings, summary: summarize(findings) }) })
@@ -180,10 +181,12 @@ describe('renderSarif', () => {
     expect(fingerprint('ab', 'c')).not.toBe(fingerprint('a', 'bc'))
   })
 
-  it('sets one category per account and region', () => {
-    expect(renderSarif(driftedReport()).runs[0].automationDetails.id).toBe(`cargo-redshift-guard/${ACCOUNT_ID}/${REGION}/`)
+  it('sets one category per account, region and target, so two workgroups do not overwrite each other', () => {
+    expect(renderSarif(driftedReport()).runs[0].automationDetails.id).toBe(`cargo-redshift-guard/${ACCOUNT_ID}/${REGION}/workgroup-cargo-wg/`)
+    const other = driftedReport({ target: { kind: 'workgroup', name: 'cargo-wg-2', region: REGION, accountId: ACCOUNT_ID } })
+    expect(renderSarif(other).runs[0].automationDetails.id).not.toBe(renderSarif(driftedReport()).runs[0].automationDetails.id)
     const unknown = driftedReport({ target: { kind: 'cluster' }, source: { kind: 'snapshot', collectedAt: '2026-03-01T00:00:00Z' } })
-    expect(renderSarif(unknown).runs[0].automationDetails.id).toBe('cargo-redshift-guard/unknown/unknown/')
+    expect(renderSarif(unknown).runs[0].automationDetails.id).toBe('cargo-redshift-guard/unknown/unknown/cluster-unknown/')
   })
 
   it('drops duplicate findings and caps the results at GitHub’s per-run limit', () => {

@@ -415,20 +415,22 @@ const CASES: Case[] = [
     rule: 'redshift-role-associated',
     mutate: (s) => (redshift(s).iamRoles[0]!.applyStatus = 'adding'),
     status: 'fail',
-    says: ['not associated (or not in sync)']
+    // Pending, not absent: the fix is to wait, not to associate again.
+    says: ['is associated but not yet in effect', "applyStatus 'adding'"]
   },
   {
     name: 'only another role associated',
     rule: 'redshift-role-associated',
     mutate: (s) => (redshift(s).iamRoles = [{ arn: 'arn:aws:iam::123456789012:role/analytics-etl', applyStatus: 'in-sync' }]),
     status: 'fail',
-    says: ['not associated']
+    says: ['cargo-redshift is not associated', 'associated: arn:aws:iam::123456789012:role/analytics-etl']
   },
   {
     name: 'no role associated',
     rule: 'redshift-role-associated',
     mutate: (s) => (redshift(s).iamRoles = []),
-    status: 'fail'
+    status: 'fail',
+    says: ['no role is associated at all']
   },
   {
     name: 'the role among others',
@@ -444,14 +446,14 @@ const CASES: Case[] = [
     rule: 'redshift-publicly-accessible',
     mutate: (s) => (redshift(s).publiclyAccessible = false),
     status: 'fail',
-    says: ['publiclyAccessible']
+    says: ["workgroup 'cargo-wg' is not publicly accessible"]
   },
   {
     name: 'publiclyAccessible missing',
     rule: 'redshift-publicly-accessible',
     mutate: (s) => delete redshift(s).publiclyAccessible,
     status: 'fail',
-    says: ['publiclyAccessible']
+    says: ["workgroup 'cargo-wg' is not publicly accessible"]
   },
 
   // --- network-cargo-ip-inbound -------------------------------------------

@@ -4,6 +4,7 @@ import { RedshiftClient } from '@aws-sdk/client-redshift'
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless'
 import { STSClient } from '@aws-sdk/client-sts'
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
 import type { Partition } from '../../state/types.js'
 import { partitionOfRegion } from '../../state/arn.js'
 
@@ -32,6 +33,8 @@ export interface AwsClients {
 export interface AwsClientOptions {
   /** Attempts per call, first one included (standard retry: backoff with jitter). Default 5. */
   maxAttempts?: number
+  /** Credentials for every client (a fleet target's assumed role); default the SDK's chain. */
+  credentials?: AwsCredentialIdentityProvider
 }
 
 
@@ -45,7 +48,8 @@ export function createAwsClients(region: string, options: AwsClientOptions = {})
     maxAttempts: options.maxAttempts ?? 5,
     // An endpoint that never answers (a dropped packet, a half-open proxy) must cost seconds,
     // not the whole audit timeout: each attempt gives up, and the retry or the verdict follows.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true }
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+    ...(options.credentials ? { credentials: options.credentials } : {})
   }
   const iam = new IAMClient(config)
   const ec2 = new EC2Client(config)

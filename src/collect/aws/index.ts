@@ -18,6 +18,7 @@ import { collectProvisioned } from './redshift-provisioned.js'
 import { collectServerless, type RedshiftOutcome } from './redshift-serverless.js'
 import { collectSql, type DataApiTarget } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
+import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
 import { subjectOf, type SubjectPart } from '../../state/subject.js'
 
 export type { CallStats } from './context.js'
@@ -51,6 +52,21 @@ function firstDefined<T>(promises: Promise<T | undefined>[]): Promise<T | undefi
       )
     }
   })
+}
+
+/** The parts of the state a refused AssumeRole leaves unread: all of it. */
+const ACCOUNT_POINTERS = ['/source/accountId', '/iam', '/network', '/redshift', '/sql']
+
+/** Assumes the target's role through ctx (counted, bounded by the deadline); false when refused. */
+async function primeAssumedRole(ctx: CollectContext, credentials: AssumedRoleCredentials, roleArn: string): Promise<boolean> {
+  try {
+    await ctx.call('sts', 'AssumeRole', (abortSignal) => credentials.prime(abortSignal))
+    return true
+  } catch (err) {
+    const cause = assumeRoleCause(roleArn, err)
+    for (const pointer of ACCOUNT_POINTERS) ctx.unavailable(pointer, cause)
+    return false
+  }
 }
 
 /** Runs a collector; a bug that escapes it marks its part unavailable instead of failing the audit. */
@@ -104,18 +120,29 @@ export async function collectAwsState(
     network: {},
     unavailable: []
   }
-  const clients = options.clients ?? createAwsClients(region)
   const { ctx, stats, dispose } = createAwsCollectContext(params, needs, state, {
     timeoutMs: options.timeoutMs ?? params.timeoutSeconds * 1000,
     maxConcurrency: options.maxConcurrency ?? params.maxConcurrency,
     now,
     ...(options.observe ? { observe: options.observe } : {})
   })
+  // A fleet target's role is assumed first: when that is refused, nothing of the account can be
+  // read, and every rule says so (sts:AssumeRole and the role) instead of failing one by one.
+  const assumed = !options.clients && params.assumeRoleArn ? targetCredentials(params, region) : undefined
   try {
-    await collectAll(ctx, clients)
+    if (assumed && !(await primeAssumedRole(ctx, assumed, params.assumeRoleArn!))) {
+      state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
+      return { state, stats: stats.snapshot() }
+    }
+    const clients = options.clients ?? createAwsClients(region, assumed ? { credentials: assumed } : {})
+    try {
+      await collectAll(ctx, clients)
+    } finally {
+      if (!options.clients) clients.destroy()
+    }
   } finally {
     dispose()
-    if (!options.clients) clients.destroy()
+    assumed?.destroy()
   }
   state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
   return { state, stats: stats.snapshot() }
