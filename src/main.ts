@@ -2,6 +2,8 @@ import * as core from '@actions/core'
 import { ConfigError } from './config/errors.js'
 import { INPUTS } from './config/inputs.js'
 import { loadConfig, type Config } from './config/load.js'
+import { unmatchedWaivers } from './config/waivers.js'
+import type { Finding } from './evaluate/types.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
 import { publishToGitHub } from './report/github-features.js'
@@ -12,7 +14,11 @@ import type { AuditReport } from './report/types.js'
 import { formatLocation } from './config/errors.js'
 import { audit } from './run.js'
 
-/** Action inputs as raw values; empty inputs are left out so defaults and the config file apply. */
+/**
+ * Action inputs as raw values. Empty inputs are left out so that defaults and the config file
+ * apply, and so are inputs equal to their action.yml default: the runner passes a declared
+ * default as if the workflow had given it, which would otherwise hide the config file's value.
+ */
 export function readActionInputs(): RawInputs {
   const raw: RawInputs = {}
   for (const spec of INPUTS) {
@@ -20,9 +26,20 @@ export function readActionInputs(): RawInputs {
     const value = core.getInput(spec.name)
     // Mask every secret before anything could print it.
     if (spec.secret && value !== '') core.setSecret(value)
-    if (value !== '') raw[spec.name] = { value, where: { input: spec.name } }
+    if (value !== '' && value !== spec.default) raw[spec.name] = { value, where: { input: spec.name } }
   }
   return raw
+}
+
+/** A waiver that mutes nothing gets a warning at its line: its author meant it to mute something. */
+function warnUnmatchedWaivers(config: Config, findings: Finding[]): void {
+  for (const p of unmatchedWaivers(config.waivers, findings)) {
+    core.warning(p.message, {
+      title: 'cargo-redshift-guard: waiver',
+      ...(p.where.file ? { file: p.where.file } : {}),
+      ...(p.where.line ? { startLine: p.where.line } : {})
+    })
+  }
 }
 
 /** Reports configuration problems where people look: one error annotation each, at the file and line when known, and the job summary. */
@@ -58,6 +75,7 @@ async function runPlanMode(config: Config): Promise<void> {
   const { runPlan } = await import('./remediate/command.js')
   const out = await runPlan(config)
   const { report } = out.audit
+  warnUnmatchedWaivers(config, out.audit.findings)
   logReport(report)
   core.startGroup(`Plan: ${out.plan.steps.length} change(s)`)
   core.info(out.markdown)
@@ -96,6 +114,7 @@ async function runApplyMode(config: Config): Promise<void> {
   const after = out.after
   if (!after || !out.result || !out.plan) throw new Error('apply ended without a result')
   const { report } = after
+  warnUnmatchedWaivers(config, after.findings)
   logReport(report)
   writeAuditFiles(config, after, { reportPath: config.params.reportPath })
   emitAnnotations(report)
@@ -103,11 +122,13 @@ async function runApplyMode(config: Config): Promise<void> {
   setAuditOutputs(report, config.params.reportPath)
   if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
   core.setOutput('drift-issue', await publishToGitHub(report, config.params))
-  if (out.result.failed) core.error(out.result.failed.message, { title: 'cargo-redshift-guard: apply stopped' })
+  for (const f of out.result.failures) core.error(f.message, { title: 'cargo-redshift-guard: apply step failed' })
+  for (const h of out.result.held) core.warning(`${h.step.id} not run: ${h.reason}`, { title: 'cargo-redshift-guard: apply step not run' })
   if (out.exitCode !== 0) {
     core.setFailed(
       `after ${out.result.changes} change(s): ${report.summary.fail} rule(s) still drifted, ${report.summary.error} could not be checked` +
-        (out.result.failed ? `; ${out.result.failed.step.id} failed and ${out.result.notRun.length} change(s) did not run` : '')
+        (out.result.failures.length > 0 ? `; ${out.result.failures.map((f) => f.step.id).join(', ')} failed` : '') +
+        (out.result.held.length > 0 ? `; ${out.result.held.length} change(s) did not run` : '')
     )
   }
 }
@@ -132,6 +153,7 @@ export async function run(): Promise<void> {
     }
     const outcome = await audit(config)
     const { report } = outcome
+    warnUnmatchedWaivers(config, outcome.findings)
     logReport(report)
     writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
     emitAnnotations(report)

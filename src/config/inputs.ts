@@ -11,7 +11,12 @@ export interface InputSpec {
   kind: 'string' | 'list' | 'boolean' | 'number'
   /** Only meaningful to the CLI or only to the action. */
   only?: 'cli' | 'action'
-  /** A secret: masked in the action's log as soon as it is read, never named by a rule. */
+  /** The modes (CLI commands) this input matters to; every mode when absent. */
+  modes?: ReadonlyArray<'audit' | 'plan' | 'apply' | 'doctor'>
+  /**
+   * A secret: masked in the action's log as soon as it is read, never named by a rule, never
+   * taken from a config file, nor from the command line (argv shows in process lists).
+   */
   secret?: true
 }
 
@@ -56,10 +61,10 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'drift-issue-title', kind: 'string', default: 'Cargo on Redshift: setup drift', only: 'action', description: 'Title of the drift issue.' },
   { name: 'drift-issue-labels', kind: 'list', default: 'cargo-redshift-guard', only: 'action', description: 'Labels of the drift issue (the first one is used to find it again).' },
   { name: 'github-token', kind: 'string', only: 'action', secret: true, description: "Token for the PR comment and the drift issue. Defaults to the workflow's GITHUB_TOKEN." },
-  { name: 'remediate', kind: 'list', description: "Rule ids whose automatic fixes apply may make, or 'all'. Empty: apply changes nothing." },
-  { name: 'allow-public-access', kind: 'boolean', default: 'false', description: 'Let apply make the workgroup or cluster publicly accessible (redshift-publicly-accessible). Off unless set: it opens the database to the internet.' },
-  { name: 'plan-file', kind: 'string', description: "mode plan: where to write the plan (JSON; a Markdown twin is written beside it). mode apply: the reviewed plan to apply; apply refuses when the account changed since it was made." },
-  { name: 'db-user-password', kind: 'string', secret: true, description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
+  { name: 'remediate', modes: ['plan', 'apply'], kind: 'list', description: "Rule ids whose automatic fixes apply may make, or 'all'. Empty: apply changes nothing." },
+  { name: 'allow-public-access', modes: ['plan', 'apply'], kind: 'boolean', default: 'false', description: 'Let apply make the workgroup or cluster publicly accessible (redshift-publicly-accessible). Off unless set: it opens the database to the internet.' },
+  { name: 'plan-file', modes: ['plan', 'apply'], kind: 'string', description: "mode plan: where to write the plan (JSON; a Markdown twin is written beside it). mode apply: the reviewed plan to apply. Steps already made count as done; a step whose subject changed since the plan was made is held back, with the steps that depend on it." },
+  { name: 'db-user-password', modes: ['plan', 'apply'], secret: true, kind: 'string', description: 'Password for creating the Cargo DB user when it is missing (pass a secret). Without it the user is never created. Masked, never written anywhere.' },
   { name: 'timeout', kind: 'number', default: '300', description: 'Overall time limit for reading AWS, in seconds; what is not read by then is reported as error.' },
   { name: 'max-concurrency', kind: 'number', default: '8', description: 'Most AWS calls in flight at once.' },
   // --- fleets (issue 13): many accounts, regions and workgroups; see src/config/targets.ts and src/fleet/.

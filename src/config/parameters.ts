@@ -98,6 +98,8 @@ export function describe(value: unknown): string {
 
 class ParameterReader {
   readonly problems: ConfigProblem[] = []
+  /** Inputs with a problem already: nothing else should complain about them (no knock-on errors). */
+  readonly failed = new Set<string>()
   constructor(private readonly raw: RawInputs) {}
 
   private where(name: string): ConfigLocation {
@@ -106,6 +108,7 @@ class ParameterReader {
 
   problem(name: string, message: string): void {
     this.problems.push({ where: this.where(name), message })
+    this.failed.add(name)
   }
 
   /** The trimmed string value, or the default, or undefined when empty. */
@@ -235,7 +238,19 @@ export function normalizeCidr(text: string): { cidr?: string; error?: string } {
  * together as one ConfigError, before anything talks to AWS.
  */
 export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): Parameters {
+  const { params, problems } = readParameters(raw, env)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return params
+}
+
+/**
+ * Raw inputs -> Parameters and every problem found. With problems, the parameters hold a stand-in
+ * for each bad value, good enough for the caller to go on checking the rest (the rule files,
+ * the waivers) and report everything in one pass; they must never be used to read AWS.
+ */
+export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): { params: Parameters; problems: ConfigProblem[] } {
   const r = new ParameterReader(raw)
+
   for (const name of Object.keys(raw)) {
     if (!inputSpec(name)) {
       const near = INPUTS.find((i) => i.name.replace(/-/g, '') === name.replace(/[-_]/g, '').toLowerCase())
@@ -357,7 +372,7 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
     // Redshift's rule: 8-64 printable ASCII with upper, lower and a digit. Never echo the value.
     r.problem('db-user-password', "is not a valid Redshift password (8-64 printable ASCII characters with an upper-case letter, a lower-case letter and a digit; no spaces)")
   }
-  if (dbUserPassword !== undefined && /['"\\/@\s]/.test(dbUserPassword)) {
+  else if (dbUserPassword !== undefined && /['"\\/@\s]/.test(dbUserPassword)) {
     r.problem('db-user-password', "must not contain quotes, backslash, '/', '@' or spaces")
   }
 
@@ -371,15 +386,14 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
   if (iacLive === 'true' && !terraformPlan && !cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
   if (iacLive === 'true' && stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
   const needsAws = !judgesFiles || iacLive === 'true'
-  if (needsAws && !workgroup && !clusterIdentifier) {
+  if (needsAws && !workgroup && !clusterIdentifier && !r.failed.has('workgroup') && !r.failed.has('cluster-identifier')) {
     r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file, terraform-plan or cloudformation-template to judge')
   }
-  if (needsAws && !region && !r.problems.some((p) => p.where.input?.startsWith('region'))) {
+  if (needsAws && !region && !regionReader.failed.has('region')) {
     r.problem('region', 'is required to read AWS (or set AWS_REGION)')
   }
 
-  if (r.problems.length > 0) throw new ConfigError(r.problems)
-  return {
+  const params: Parameters = {
     mode,
     cargoIps,
     lambdaUser,
@@ -430,6 +444,7 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
       externalId
     })
   }
+  return { params, problems: r.problems }
 }
 
 /** Drops undefined members (the project compiles with exactOptionalPropertyTypes). */

@@ -1,8 +1,9 @@
 /**
  * Applies a plan step by step, in order, reporting each change as it happens. A step whose
  * change is already there (EntityAlreadyExists, InvalidPermission.Duplicate, 'already exists',
- * or a fresh read showing it) counts as done, not as a change. The first failure stops the run:
- * the result says what was done, what failed and what did not run, and a rerun makes the rest.
+ * or a fresh read showing it) counts as done, not as a change. A failed step holds back only the
+ * steps that depend on it (dependsOn, transitively); the others still run. The result says what
+ * was done, what failed and what did not run and why, and a rerun makes the rest.
  */
 import type { AwsClients } from '../collect/aws/clients.js'
 import { causeFrom, createAwsCollectContext } from '../collect/aws/context.js'
@@ -14,7 +15,16 @@ import { dataExecutors } from './execute/data.js'
 import { ec2Executors } from './execute/ec2.js'
 import { iamExecutors } from './execute/iam.js'
 import { redshiftExecutors } from './execute/redshift.js'
-import { PLAN_VERSION, type ApplyEvent, type ApplyResult, type Plan, type PlanStep, type StepFailure, type StepOutcome } from './types.js'
+import {
+  PLAN_VERSION,
+  type ApplyEvent,
+  type ApplyResult,
+  type HeldStep,
+  type Plan,
+  type PlanStep,
+  type StepFailure,
+  type StepOutcome
+} from './types.js'
 
 export type { PollOptions } from './execute/context.js'
 
@@ -73,7 +83,14 @@ export interface ApplyOptions {
   /** Overall time limit for the apply; default 15 minutes or the timeout input, whichever is longer. */
   timeoutMs?: number
   sleep?: (ms: number) => Promise<void>
+  /**
+   * Steps settled before applying (a resumed plan file, see resume.ts): 'done' ones are reported
+   * as in place without a call, 'held' ones are not run, nor is anything that depends on them.
+   */
+  settled?: ReadonlyMap<string, SettledStep>
 }
+
+export type SettledStep = { kind: 'done'; detail: string } | { kind: 'held'; reason: string }
 
 function failureMessage(step: PlanStep, cause: StepFailure['cause']): string {
   return `${step.id}: ${describeCause(cause)}${cause.iamAction ? ` — allow ${cause.iamAction} to the identity running apply` : ''}`
@@ -102,9 +119,29 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
   const done: StepOutcome[] = []
+  const failures: StepFailure[] = []
+  const held: HeldStep[] = []
+  /** Steps that did not happen, and why, for the steps that depend on them. */
+  const missing = new Map<string, string>()
   const total = plan.steps.length
   try {
     for (const [index, step] of plan.steps.entries()) {
+      const settled = options.settled?.get(step.id)
+      if (settled?.kind === 'done') {
+        const outcome: StepOutcome = { step, result: 'already-done', detail: settled.detail }
+        done.push(outcome)
+        emit({ kind: 'done', outcome, index, total })
+        continue
+      }
+      const blocker = step.dependsOn.find((d) => missing.has(d))
+      const reason = settled?.kind === 'held' ? settled.reason : blocker ? `needs ${blocker}, which ${missing.get(blocker)}` : undefined
+      if (reason !== undefined) {
+        const h: HeldStep = { step, reason }
+        held.push(h)
+        missing.set(step.id, 'did not run')
+        emit({ kind: 'held', held: h, index, total })
+        continue
+      }
       emit({ kind: 'start', step, index, total })
       try {
         const executor = EXECUTORS[`${step.service}:${step.operation}`] as Executor
@@ -115,15 +152,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         const cause = causeFrom(err, step.service, step.operation)
         const secret = params.dbUserPassword
         if (secret && cause.message.includes(secret)) cause.message = cause.message.split(secret).join('***')
-        const failed: StepFailure = { step, cause, message: failureMessage(step, cause) }
-        emit({ kind: 'failed', failure: failed, index, total })
-        return { done, failed, notRun: plan.steps.slice(index + 1), changes: done.filter((d) => d.result === 'changed').length }
+        const failure: StepFailure = { step, cause, message: failureMessage(step, cause) }
+        failures.push(failure)
+        missing.set(step.id, 'failed')
+        emit({ kind: 'failed', failure, index, total })
       }
     }
   } finally {
     dispose()
   }
-  return { done, notRun: [], changes: done.filter((d) => d.result === 'changed').length }
+  return {
+    done,
+    ...(failures[0] ? { failed: failures[0] } : {}),
+    failures,
+    notRun: held.map((h) => h.step),
+    held,
+    changes: done.filter((d) => d.result === 'changed').length
+  }
 }
 
 /** One line per event, for a terminal or the Actions log. Never holds the password (the plan does not). */
@@ -135,6 +180,8 @@ export function describeEvent(event: ApplyEvent): string {
       return `[${event.index + 1}/${event.total}] ${event.outcome.result === 'changed' ? 'changed' : 'already in place'}: ${event.outcome.detail}`
     case 'failed':
       return `[${event.index + 1}/${event.total}] FAILED ${event.failure.message}`
+    case 'held':
+      return `[${event.index + 1}/${event.total}] not run ${event.held.step.id}: ${event.held.reason}`
     case 'wait':
       return `    ${event.step.id}: ${event.message}`
   }

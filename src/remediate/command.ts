@@ -3,9 +3,11 @@
  *
  * plan:  collect -> evaluate -> plan -> write the plan (JSON and Markdown).
  * apply: refuse on pull-request events (before any AWS call) -> collect -> evaluate ->
- *        (plan file: refuse unless the account and the steps are what the plan was made from;
- *        else plan now) -> apply step by step -> collect + evaluate again. The exit code is the
- *        re-verification's (1 also when a step failed); a refusal is exit 2 with nothing changed.
+ *        (plan file: refuse unless the account and the steps are what the plan was made from,
+ *        or, once the account changed, make only the steps whose change is still the reviewed
+ *        one (resume.ts); else plan now) -> apply step by step -> collect + evaluate again. The
+ *        exit code is the re-verification's (1 also when a step failed or was held back); a
+ *        refusal is exit 2 with nothing changed.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -14,10 +16,11 @@ import type { Config } from '../config/load.js'
 import { audit, collectLive, type AuditOutcome, type Collector } from '../run.js'
 import { pointersOverlap } from '../state/pointer.js'
 import { writeTextFile } from '../outputs.js'
-import { applyPlan, PlanError, validatePlan, type PollOptions } from './apply.js'
+import { applyPlan, PlanError, validatePlan, type PollOptions, type SettledStep } from './apply.js'
 import { canonicalJson, stateDigest } from './digest.js'
 import { renderPlanMarkdown } from './markdown.js'
 import { planRemediation, planTarget } from './plan.js'
+import { resumePlan } from './resume.js'
 import type { ApplyEvent, ApplyResult, Plan } from './types.js'
 
 export const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
@@ -137,8 +140,10 @@ function readPlanFile(file: string, cwd: string): Plan {
 /**
  * mode apply. With `plan-file`: applies exactly that plan, after checking that the account is
  * still what the plan was made from (state digest) and that these inputs plan the very same
- * steps (so an edited plan, or one made with other inputs, is refused). Without: plans and
- * applies in one go.
+ * steps (so an edited plan, or one made with other inputs, is refused). When the account changed
+ * (an earlier apply of the plan stopped midway, or someone else acted), each step is judged on
+ * its own (resume.ts): made ones count as done, unchanged ones are made, changed ones are held
+ * back with what depends on them. Without: plans and applies in one go.
  */
 export async function runApply(config: Config, options: RemediationOptions = {}): Promise<ApplyOutcome> {
   const env = options.env ?? process.env
@@ -174,39 +179,56 @@ export async function runApply(config: Config, options: RemediationOptions = {})
 
   const before = await auditFor(config, options)
   let plan: Plan
+  let settled: Map<string, SettledStep> | undefined
   if (filed) {
-    const digest = stateDigest(before.state)
     if (filed.target.accountId && before.state.source.accountId && filed.target.accountId !== before.state.source.accountId) {
       return { exitCode: 2, before, refused: `the plan is for account ${filed.target.accountId}, but these credentials reach account ${before.state.source.accountId}` }
     }
-    if (digest !== filed.stateDigest) {
-      return {
-        exitCode: 2,
-        before,
-        refused:
-          `the account changed since the plan was made (state digest ${filed.stateDigest.slice(0, 12)}… is now ${digest.slice(0, 12)}…), ` +
-          'so the reviewed plan may no longer be right. Nothing was changed: run plan again and review the new plan.'
-      }
-    }
-    const again = planRemediation({
+    const now = planRemediation({
       state: before.state,
       findings: before.findings,
       params: { ...params, remediate: filed.remediate },
       rules: config.ruleSet.rules
     })
-    if (canonicalJson(again.steps) !== canonicalJson(filed.steps) || canonicalJson(again.target) !== canonicalJson(filed.target)) {
+    if (canonicalJson(now.target) !== canonicalJson(filed.target)) {
       return {
         exitCode: 2,
         before,
-        refused:
-          'the plan file lists other steps than these inputs give for this account (was it edited, or made with other inputs, e.g. role-name, allow-public-access or db-user-password?). Nothing was changed: run plan again with the same inputs.'
+        refused: 'the plan file names another target or Data API connection than these inputs give (was it edited, or made with other inputs?). Nothing was changed: run plan again with the same inputs.'
       }
+    }
+    if (stateDigest(before.state) === filed.stateDigest) {
+      // The account is as reviewed: the inputs must plan the very steps of the file.
+      if (canonicalJson(now.steps) !== canonicalJson(filed.steps)) {
+        return {
+          exitCode: 2,
+          before,
+          refused:
+            'the plan file lists other steps than these inputs give for this account (was it edited, or made with other inputs, e.g. role-name, allow-public-access or db-user-password?). Nothing was changed: run plan again with the same inputs.'
+        }
+      }
+    } else {
+      // The account changed, often by an earlier apply of this very plan: judge each step by what it depends on.
+      const resumed = resumePlan(filed, now, before.findings)
+      const held = [...resumed.settled].filter(([, s]) => s.kind === 'held')
+      if (resumed.toMake === 0 && held.length > 0) {
+        return {
+          exitCode: 2,
+          before,
+          refused:
+            `the account changed since the plan was made, where its steps act, so the reviewed plan may no longer be right:\n` +
+            held.map(([id, s]) => `  ${id}: ${(s as { reason: string }).reason}`).join('\n') +
+            '\nNothing was changed: run plan again and review the new plan.'
+        }
+      }
+      settled = resumed.settled
     }
     plan = filed
   } else {
     plan = makePlan(config, before, options.now)
   }
-  if (plan.steps.some((s) => s.needsPassword) && params.dbUserPassword === undefined) {
+  const toMake = plan.steps.filter((s) => !settled?.has(s.id))
+  if (toMake.some((s) => s.needsPassword) && params.dbUserPassword === undefined) {
     return { exitCode: 2, before, plan, refused: 'the plan creates the DB user but no db-user-password was given. Nothing was changed.' }
   }
 
@@ -223,13 +245,14 @@ export async function runApply(config: Config, options: RemediationOptions = {})
       params,
       clients,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.poll ? { poll: options.poll } : {})
+      ...(options.poll ? { poll: options.poll } : {}),
+      ...(settled ? { settled } : {})
     })
   } finally {
     clients.destroy()
     credentials?.destroy()
   }
   const after = await auditFor(config, options)
-  const exitCode: 0 | 1 = after.exitCode === 1 || result.failed ? 1 : 0
+  const exitCode: 0 | 1 = after.exitCode === 1 || result.failures.length > 0 || result.held.length > 0 ? 1 : 0
   return { exitCode, plan, before, result, after }
 }

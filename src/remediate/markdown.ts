@@ -69,16 +69,15 @@ export function renderApplyMarkdown(result: ApplyResult): string {
   const lines: string[] = ['## Cargo on Redshift: apply', '']
   lines.push(
     `${result.changes} change(s) made, ${result.done.length - result.changes} already in place` +
-      (result.failed ? `, 1 failed, ${result.notRun.length} not run` : '') +
+      (result.failures.length > 0 ? `, ${result.failures.length} failed` : '') +
+      (result.held.length > 0 ? `, ${result.held.length} not run` : '') +
       '.',
     ''
   )
   for (const o of result.done) {
     lines.push(`- ${o.result === 'changed' ? '✅' : '☑️'} ${code(o.step.id)}: ${escapeMarkdown(o.detail)}`)
   }
-  if (result.failed) {
-    lines.push(`- ❌ ${code(result.failed.step.id)}: ${escapeMarkdown(result.failed.message)}`)
-    for (const s of result.notRun) lines.push(`- ⏸️ ${code(s.id)}: not run (a rerun of apply makes it)`)
-  }
+  for (const f of result.failures) lines.push(`- ❌ ${code(f.step.id)}: ${escapeMarkdown(f.message)}`)
+  for (const h of result.held) lines.push(`- ⏸️ ${code(h.step.id)}: not run: ${escapeMarkdown(h.reason)}`)
   return lines.join('\n') + '\n'
 }

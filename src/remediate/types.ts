@@ -124,12 +124,21 @@ export interface StepFailure {
   message: string
 }
 
+/** A step apply did not run, and why: a dependency failed or was held, or the account changed under it. */
+export interface HeldStep {
+  step: PlanStep
+  reason: string
+}
+
 export interface ApplyResult {
   done: StepOutcome[]
-  /** The step that failed; apply stops there. */
+  /** The first step that failed (the others are in `failures`). */
   failed?: StepFailure
-  /** Steps after the failure, untouched: a rerun makes them. */
+  /** Every step that failed; apply goes on with the steps that do not depend on them. */
+  failures: StepFailure[]
+  /** Steps not run (see `held` for why): a rerun of apply makes them once the cause is fixed. */
   notRun: PlanStep[]
+  held: HeldStep[]
   /** Steps that changed the account (already-done ones are not counted). */
   changes: number
 }
@@ -139,4 +148,5 @@ export type ApplyEvent =
   | { kind: 'start'; step: PlanStep; index: number; total: number }
   | { kind: 'done'; outcome: StepOutcome; index: number; total: number }
   | { kind: 'failed'; failure: StepFailure; index: number; total: number }
+  | { kind: 'held'; held: HeldStep; index: number; total: number }
   | { kind: 'wait'; step: PlanStep; message: string }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -100,6 +101,17 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(lines.findIndex((l) => l.includes(token))).toBe(lines.findIndex((l) => l.startsWith('::')))
   })
 
+  it('warns, at its line, about a waiver that matches no finding', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crg-dist-waivers-'))
+    const file = join(dir, 'waivers.yml')
+    writeFileSync(file, 'waivers:\n  - rule: iam-role-exists\n    resource: iam:role/typo\n    reason: a typo\n    expires: "2099-01-01"\n')
+    const run = runDistAction({ ...DRIFTED, waivers: file, 'fail-on': 'none' })
+    expect(run.status).toBe(0)
+    const warning = run.commands.find((c) => c.command === 'warning' && c.message.includes('matches no finding'))
+    expect(warning?.message).toContain('the waiver of iam-role-exists on iam:role/typo matches no finding')
+    expect(warning?.properties['line']).toBe('2')
+  })
+
   it('fail-on none reports drift without failing the step', () => {
     const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' })
     expect(run.status).toBe(0)
@@ -124,8 +136,8 @@ describe('the bundled action, run as the runner runs it', () => {
     expect(action.inputs['github-token'].default).toBe('${{ github.token }}')
     for (const [name, spec] of Object.entries<{ description: string; default?: string }>(action.inputs)) {
       expect(spec.description.length, name).toBeGreaterThan(20)
-      // A default here would be passed as if given and hide the config file's value.
-      if (name !== 'github-token') expect(spec.default, name).toBeUndefined()
+      // Every default is declared, and is the code's (test/unit/action-defaults.test.ts proves the behaviour).
+      if (name !== 'github-token') expect(spec.default, name).toBe(INPUTS.find((i) => i.name === name)?.default)
     }
     for (const output of ['status', 'has-drift', 'has-errors', 'drift-count', 'error-count', 'report-path', 'drift-issue', 'planned-changes', 'changes-applied']) {
       expect(action.outputs[output]?.description, output).toBeTruthy()

@@ -17,10 +17,12 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   ListAttachedRolePoliciesCommand,
-  ListPolicyVersionsCommand
+  ListPolicyVersionsCommand,
+  UpdateAssumeRolePolicyCommand
 } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { main as cli } from '../../src/cli/main.js'
+import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { createAwsCollectContext } from '../../src/collect/aws/context.js'
 import { runSql } from '../../src/collect/aws/sql.js'
 import { loadConfig, type Config } from '../../src/config/load.js'
@@ -66,7 +68,7 @@ beforeAll(async () => {
   em = await startEmulators()
   proxy = await startIamRolesProxy(em.moto.url)
   // Redshift goes through the proxy (for ModifyClusterIamRoles); apply runs as on workflow_dispatch.
-  restoreEnv = applyEnv({ ...awsEnv(em), AWS_ENDPOINT_URL_REDSHIFT: proxy.url, GITHUB_EVENT_NAME: 'workflow_dispatch' })
+  restoreEnv = applyEnv({ ...awsEnv(em), AWS_ENDPOINT_URL_REDSHIFT: proxy.url, GITHUB_EVENT_NAME: 'workflow_dispatch', [PASSWORD_ENV]: PASSWORD })
 })
 
 afterAll(async () => {
@@ -121,8 +123,11 @@ function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInput
 
 const configFor = (seeded: Seeded, extra: Record<string, string> = {}): Config => loadConfig(rawInputs(seeded, extra), dir)
 
+/** The same inputs as CLI flags; the password reaches the CLI through its environment variable (set in beforeAll), never argv. */
 function cliArgs(seeded: Seeded, extra: Record<string, string> = {}): string[] {
-  return Object.entries(rawInputs(seeded, extra)).flatMap(([k, v]) => [`--${k}`, String(v.value)])
+  return Object.entries(rawInputs(seeded, extra))
+    .filter(([k]) => k !== 'db-user-password')
+    .flatMap(([k, v]) => [`--${k}`, String(v.value)])
 }
 
 function apply(config: Config, options: RemediationOptions = {}): Promise<ApplyOutcome & { events: ApplyEvent[] }> {
@@ -273,29 +278,105 @@ describe('apply on Redshift Serverless', () => {
     expect(third.plan?.steps).toEqual([])
   })
 
-  it('a failure midway stops the apply, says what did not run, and a rerun completes the rest', async () => {
+  it('a failed step holds back only what depends on it, says what did not run, and a rerun completes the rest', async () => {
     const seeded = await seedCompliantServerless(em, DRIFTED)
     const config = configFor(seeded)
     em.serverless.inject({ operation: 'UpdateNamespace', error: 'AccessDeniedException', times: 1 })
+    // CREATE USER fails too: the grants to the user wait for it; the function role does not.
+    em.dataFault = (call) =>
+      call.operation === 'ExecuteStatement' && String(call.input['Sql']).startsWith('CREATE USER') ? { fail: 'ERROR: permission denied to create user' } : undefined
     const first = await apply(config)
+    em.dataFault = undefined
+    expect(first.result?.failures.map((f) => f.step.id)).toEqual(['associate-role', 'sql-create-user'])
     expect(first.result?.failed?.step.id).toBe('associate-role')
     expect(first.result?.failed?.cause).toMatchObject({ iamAction: 'redshift-serverless:UpdateNamespace' })
     expect(first.result?.failed?.message).toContain('allow redshift-serverless:UpdateNamespace')
+    expect(first.result?.held.map((h) => [h.step.id, h.reason])).toEqual([
+      ['sql-grant-database', 'needs sql-create-user, which failed'],
+      ['sql-grant-function-role', 'needs sql-create-user, which failed'],
+      ['sql-grant-exfunc', 'needs sql-create-user, which failed'],
+      ['sql-grant-schema-usage:sales.crm', 'needs sql-create-user, which failed'],
+      ['sql-grant-select:sales.crm', 'needs sql-create-user, which failed'],
+      ['sql-default-privileges:sales.crm:admin', 'needs sql-create-user, which failed'],
+      ['sql-grant-external-function', 'needs sql-grant-function-role, which needs sql-create-user, which failed']
+    ])
+    expect(first.result?.notRun.map((s) => s.id)).toEqual(first.result?.held.map((h) => h.step.id))
+    // Everything that does not depend on a failed step was made.
     expect(first.result?.done.map((d) => d.step.id)).toEqual([
       'create-cross-account-policy',
       'merge-trust-statement',
       'attach-lambda-policy:AWSLambdaExecute',
-      'attach-lambda-policy:AWSLambdaRole'
+      'attach-lambda-policy:AWSLambdaRole',
+      'enable-public-access',
+      `authorize-cargo-ingress:${CARGO_IPS[0]}`,
+      'create-lambda-user',
+      'attach-lambda-user-policy',
+      'sql-create-database',
+      'sql-create-function-role',
+      'sql-grant-function-privilege'
     ])
-    expect(first.result?.notRun[0]?.id).toBe('enable-public-access')
-    expect(first.events.some((e) => e.kind === 'failed')).toBe(true)
+    expect(first.events.filter((e) => e.kind === 'failed')).toHaveLength(2)
+    expect(first.events.filter((e) => e.kind === 'held')).toHaveLength(7)
     expect(first.exitCode).toBe(1)
-    expect(em.serverless.calls.some((c) => c.operation === 'UpdateWorkgroup')).toBe(false)
+    expect(em.serverless.calls.some((c) => c.operation === 'UpdateWorkgroup')).toBe(true)
+    expect(await em.data.rows(`SELECT usename FROM pg_user WHERE usename = 'cargo_user'`)).toEqual([])
 
     const second = await apply(config)
-    expect(second.result?.failed).toBeUndefined()
-    expect(second.plan?.steps[0]?.id).toBe('associate-role')
+    expect(second.result?.failures).toEqual([])
+    expect(second.plan?.steps.map((s) => s.id)).toEqual([
+      'associate-role',
+      'sql-create-user',
+      'sql-grant-database',
+      'sql-grant-function-role',
+      'sql-grant-exfunc',
+      'sql-grant-schema-usage:sales.crm',
+      'sql-grant-select:sales.crm',
+      'sql-default-privileges:sales.crm:admin',
+      'sql-grant-external-function'
+    ])
     expect(failing(second.after?.findings)).toEqual(['iam-lambda-user-key'])
+  })
+
+  it('resumes a reviewed plan file after a step failed: made steps count as done, the rest is made', async () => {
+    const { sqlSetup: _sql, ...iamOnly } = DRIFTED
+    void _sql
+    const seeded = await seedCompliantServerless(em, iamOnly)
+    const file = path.join(dir, 'plan.json')
+    const config = configFor(seeded, { 'plan-file': file })
+    const planned = await runPlan(config, { cwd: dir })
+    const ids = planned.plan.steps.map((s) => s.id)
+    expect(ids).toContain('associate-role')
+
+    em.serverless.inject({ operation: 'UpdateNamespace', error: 'AccessDeniedException', times: 1 })
+    const first = await apply(config)
+    expect(first.refused).toBeUndefined()
+    expect(first.result?.failures.map((f) => f.step.id)).toEqual(['associate-role'])
+    expect(first.result?.changes).toBe(ids.length - 1)
+
+    // Meanwhile someone attaches a policy to the role: no remaining step depends on that.
+    const { iam } = seedClients(em)
+    await iam.send(new AttachRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }))
+    iam.destroy()
+    const writes = () => em.serverless.calls.filter((c) => c.operation.startsWith('Update') && !c.error).length
+    const writesBefore = writes()
+
+    const second = await apply(config)
+    expect(second.refused).toBeUndefined()
+    expect(second.plan?.steps.map((s) => s.id)).toEqual(ids)
+    const results = Object.fromEntries(second.result?.done.map((d) => [d.step.id, d.result]) ?? [])
+    expect(results).toEqual(Object.fromEntries(ids.map((id) => [id, id === 'associate-role' ? 'changed' : 'already-done'])))
+    expect(second.result?.changes).toBe(1)
+    expect(second.result?.held).toEqual([])
+    // The made steps were not sent again: the one write is the association.
+    expect(writes() - writesBefore).toBe(1)
+    expect(em.serverless.namespaceRoles('cargo-ns')).toEqual([seeded.otherRoleArn, seeded.roleArn])
+    expect(failing(second.after?.findings)).toEqual(['iam-lambda-user-key'])
+
+    // A third apply of the same file finds every step in place and changes nothing.
+    const third = await apply(config)
+    expect(third.refused).toBeUndefined()
+    expect(third.result?.changes).toBe(0)
+    expect(third.result?.done.every((d) => d.result === 'already-done')).toBe(true)
   })
 
   it('waits for a busy namespace and retries a ConflictException', async () => {
@@ -310,8 +391,8 @@ describe('apply on Redshift Serverless', () => {
     expect(em.serverless.namespaceRoles('cargo-ns')).toEqual([seeded.otherRoleArn, seeded.roleArn])
   })
 
-  it('applies a reviewed plan file; refuses it once the account changed, or when it was edited', async () => {
-    const { sql: _sql, ...iamOnly } = DRIFTED
+  it('applies a reviewed plan file; refuses it when edited; holds back a step whose subject changed since review', async () => {
+    const { sqlSetup: _sql, ...iamOnly } = DRIFTED
     void _sql
     const seeded = await seedCompliantServerless(em, iamOnly)
     const file = path.join(dir, 'plan.json')
@@ -325,18 +406,7 @@ describe('apply on Redshift Serverless', () => {
     expect(plan.stateDigest).toMatch(/^[0-9a-f]{64}$/)
     expect(readFileSync(file, 'utf8')).not.toContain(PASSWORD)
 
-    // Someone attaches a policy to the role between plan and apply: the reviewed plan is stale.
-    const { iam } = seedClients(em)
-    await iam.send(new AttachRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }))
-    iam.destroy()
-    const stale = capture()
-    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], stale.io)).toBe(2)
-    expect(stale.err).toContain('the account changed since the plan was made')
-    expect(em.serverless.calls.filter((c) => c.operation.startsWith('Update'))).toEqual([])
-    expect(em.serverless.namespaceRoles('cargo-ns')).toEqual([seeded.otherRoleArn])
-
-    // Plan again; an edited step is refused; the file as made is applied.
-    expect(await cli(['plan', ...cliArgs(seeded, { 'plan-file': file })], capture().io)).toBe(0)
+    // An edited step is refused.
     const fresh = readFileSync(file, 'utf8')
     const edited = JSON.parse(fresh) as Plan
     edited.steps[0]!.request['PolicyDocument'] = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }
@@ -352,13 +422,34 @@ describe('apply on Redshift Serverless', () => {
     // With other inputs (no public access allowed) the same file is refused too.
     writeFileSync(file, fresh)
     expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file, 'allow-public-access': 'false' })], capture().io)).toBe(2)
+    expect(em.serverless.calls.filter((c) => c.operation.startsWith('Update'))).toEqual([])
 
+    // Someone edits the role's trust policy between plan and apply: the reviewed merge would now
+    // write another document, so it is held back; the steps that do not depend on it are made.
+    const { iam } = seedClients(em)
+    const trust = (services: string[]) =>
+      JSON.stringify({ Version: '2012-10-17', Statement: services.map((s) => ({ Effect: 'Allow', Principal: { Service: s }, Action: 'sts:AssumeRole' })) })
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyDocument: trust(['redshift.amazonaws.com', 'glue.amazonaws.com', 'ec2.amazonaws.com']) }))
     const applied = capture()
     const code = await cli(['apply', ...cliArgs(seeded, { 'plan-file': file }), '--format', 'json'], applied.io)
     expect(applied.err).toMatch(/\[1\/\d+\] changed: /)
+    expect(applied.err).toContain('not run merge-trust-statement: the account changed where this step acts')
     const report = JSON.parse(applied.out) as { findings: Finding[] }
-    expect(failing(report.findings)).toEqual(['iam-lambda-user-key'])
+    expect(failing(report.findings)).toEqual(['iam-role-trusts-lambda', 'iam-lambda-user-key'])
     expect(code).toBe(1)
+    const role = await iam.send(new GetRoleCommand({ RoleName: seeded.names.roleName }))
+    expect(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '')).not.toContain('lambda.amazonaws.com')
+
+    // Planned again, and changed again before apply: nothing left to make is the reviewed change,
+    // so apply refuses and changes nothing.
+    expect(await cli(['plan', ...cliArgs(seeded, { 'plan-file': file })], capture().io)).toBe(0)
+    expect((JSON.parse(readFileSync(file, 'utf8')) as Plan).steps.map((s) => s.id)).toEqual(['merge-trust-statement'])
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyDocument: trust(['redshift.amazonaws.com']) }))
+    iam.destroy()
+    const stale = capture()
+    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], stale.io)).toBe(2)
+    expect(stale.err).toContain('the account changed since the plan was made')
+    expect(stale.err).toContain('merge-trust-statement: the account changed where this step acts')
   })
 
   it('refuses on pull-request events before any AWS call', async () => {
@@ -483,17 +574,20 @@ describe('permissions', () => {
     const restoreRedshift = applyEnv({ AWS_ENDPOINT_URL_REDSHIFT: proxy.url })
     try {
       await em.moto.enforceIam(true)
+      em.serverless.calls.length = 0
+      em.data.log.length = 0
       const denied = await apply(configFor(seeded))
-      expect(denied.result?.failed?.step.id).toBe('create-role')
+      expect(denied.result?.failures.map((f) => f.step.id)).toEqual(['create-role'])
       expect(denied.result?.failed?.cause.iamAction).toBe('iam:CreateRole')
+      // What needs the role waits for it; the rest was made.
+      expect(denied.result?.held.map((h) => h.step.id)).toEqual(expect.arrayContaining(['associate-role']))
+      expect(denied.result?.held.every((h) => h.reason === 'needs create-role, which failed')).toBe(true)
 
       await em.moto.enforceIam(false)
       const admin = seedClients(em).iam
       await grant(REMEDIATE_POLICY, 'remediate')
       admin.destroy()
       await em.moto.enforceIam(true)
-      em.serverless.calls.length = 0
-      em.data.log.length = 0
       const out = await apply(configFor(seeded))
       expect(out.result?.failed).toBeUndefined()
       expect(out.after?.findings.filter((f) => f.status === 'error')).toEqual([])

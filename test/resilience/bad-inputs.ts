@@ -167,7 +167,7 @@ const inputCases: BadInputCase[] = [
   { id: 'region-underscores', category: 'region', flags: { region: 'eu_west_1' }, place: "input '--region'" },
   { id: 'region-blank', category: 'region', flags: { region: '   ' }, place: "input '--region'" },
   { id: 'region-from-env', category: 'region', flags: { region: null }, env: { AWS_REGION: 'eu west 1' }, place: "input 'region (from AWS_REGION)'" },
-  { id: 'region-missing', category: 'region', flags: { region: null }, place: "input 'region'" },
+  { id: 'region-missing', category: 'region', flags: { region: null }, place: "input '--region'" },
 
   // --- Identifiers: Redshift, IAM, SQL
   { id: 'workgroup-upper-case', category: 'identifier', flags: { workgroup: 'Cargo-WG' }, place: "input '--workgroup'" },
@@ -178,7 +178,7 @@ const inputCases: BadInputCase[] = [
   { id: 'cluster-leading-digit', category: 'identifier', flags: { workgroup: null, 'cluster-identifier': '1cluster' }, place: "input '--cluster-identifier'" },
   { id: 'cluster-double-hyphen', category: 'identifier', flags: { workgroup: null, 'cluster-identifier': 'cargo--cluster' }, place: "input '--cluster-identifier'" },
   { id: 'cluster-and-workgroup', category: 'identifier', flags: { 'cluster-identifier': 'cargo-cluster' }, place: "input '--cluster-identifier'" },
-  { id: 'no-redshift-target', category: 'identifier', flags: { workgroup: null }, place: "input 'workgroup'" },
+  { id: 'no-redshift-target', category: 'identifier', flags: { workgroup: null }, place: "input '--workgroup'" },
   { id: 'role-name-space', category: 'identifier', flags: { 'role-name': 'cargo redshift' }, place: "input '--role-name'" },
   { id: 'role-name-quote', category: 'identifier', flags: { 'role-name': 'cargo"redshift' }, place: "input '--role-name'" },
   { id: 'role-name-slash', category: 'identifier', flags: { 'role-name': 'cargo/redshift' }, place: "input '--role-name'" },
@@ -222,7 +222,7 @@ const inputCases: BadInputCase[] = [
   // --- Usage
   { id: 'unknown-flag', category: 'usage', argv: ['--cargo-ip', '1.2.3.4'], place: "'--cargo-ip'" },
   { id: 'unknown-command', category: 'usage', command: 'audits', place: "'audits'" },
-  { id: 'unknown-format', category: 'usage', argv: ['--format', 'xml'], place: "--format 'xml'" },
+  { id: 'unknown-format', category: 'usage', argv: ['--format', 'xml'], place: "input '--format': 'xml'" },
   { id: 'flag-missing-value', category: 'usage', argv: ['--workgroup'], place: "'--workgroup" }
 ]
 
@@ -266,7 +266,7 @@ const unknownIdCases: BadInputCase[] = [
 ]
 
 const configFileCases: BadInputCase[] = [
-  { id: 'config-not-found', category: 'config-file', flags: { config: 'missing.yml' }, place: "missing.yml input 'config'" },
+  { id: 'config-not-found', category: 'config-file', flags: { config: 'missing.yml' }, place: "missing.yml input '--config'" },
   { id: 'config-is-directory', category: 'config-file', flags: { config: 'conf' }, dirs: ['conf'], place: "conf input 'config'" },
   { id: 'config-empty', category: 'config-file', flags: { config: 'c.yml' }, files: { 'c.yml': '' }, place: 'c.yml:1:1' },
   { id: 'config-yaml-unclosed-flow', category: 'config-file', flags: { config: 'c.yml' }, files: { 'c.yml': 'workgroup: cargo-wg\ncargo-ips: [3.251.12.34\n' }, place: 'c.yml:' },
@@ -452,7 +452,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
 
 /** The argv a case runs with: the command, BASE_FLAGS with the case's flags laid over, then its raw argv. */
 export function argvOf(c: BadInputCase): string[] {
-  const flags: Record<string, string | null> = { ...BASE_FLAGS, ...(c.flags ?? {}) }
+  // merge reads reports, not an account: it takes none of the account inputs (and refuses them).
+  const flags: Record<string, string | null> = { ...(c.command === 'merge' ? {} : BASE_FLAGS), ...(c.flags ?? {}) }
   const argv = [c.command ?? 'audit']
   for (const [name, value] of Object.entries(flags)) if (value !== null) argv.push(`--${name}`, value)
   return [...argv, ...(c.argv ?? [])]

@@ -3,6 +3,7 @@
  * in the emulated account and the inputs, runs the audit live through the bundled action and the
  * CLI with every output it has, and finds where (if anywhere) a secret shows up.
  */
+import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2'
 import { CreateAccessKeyCommand, ListAccessKeysCommand, TagRoleCommand, TagUserCommand, UpdateRoleCommand } from '@aws-sdk/client-iam'
 import { awsEnv, seedClients, seedCompliantServerless, type Emulators, type Seeded } from '../e2e/emulators.js'
@@ -165,14 +166,18 @@ export interface CliAudit {
   artifacts: Record<string, string>
 }
 
-/** The CLI, live, in every format (verbose), then once with every file output. */
+/**
+ * The CLI, live, in every format (verbose), then once with every file output. The password is
+ * planted where the CLI takes it, its environment variable (the CLI refuses it as a flag).
+ */
 export async function cliAudit(account: PlantedAccount): Promise<CliAudit> {
   const flags = (extra: Record<string, string> = {}): string[] =>
-    Object.entries({ ...auditInputs(account), 'db-user-password': PASSWORD, ...extra }).flatMap(([k, v]) => [`--${k}`, v])
+    Object.entries({ ...auditInputs(account), ...extra }).flatMap(([k, v]) => [`--${k}`, v])
+  const env = { ...account.env, [PASSWORD_ENV]: PASSWORD }
   const ws = workspace({}, [], 'crg-secrets-cli-')
   const runs: Record<string, CliRun> = {}
   for (const format of ['console', 'json', 'sarif', 'junit', 'markdown']) {
-    runs[format] = await runCli(['audit', '--format', format, '--verbose', ...flags()], { cwd: ws, env: account.env })
+    runs[format] = await runCli(['audit', '--format', format, '--verbose', ...flags()], { cwd: ws, env })
   }
   runs['files'] = await runCli(
     [
@@ -183,7 +188,7 @@ export async function cliAudit(account: PlantedAccount): Promise<CliAudit> {
       'out/stdout-report.json',
       ...flags({ 'save-state': 'out/state.json', 'report-path': 'out/report.json', 'sarif-file': 'out/report.sarif', 'junit-file': 'out/report.xml' })
     ],
-    { cwd: ws, env: account.env }
+    { cwd: ws, env }
   )
   const files = readTree(ws)
   const artifacts: Record<string, string> = {}

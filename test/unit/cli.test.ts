@@ -69,13 +69,16 @@ afterAll(() => {
 })
 
 describe('usage', () => {
-  it('--help prints the usage and exits 0', async () => {
+  it('--help lists the commands; audit --help lists the inputs', async () => {
     const run = await cli('--help')
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('Usage: cargo-redshift-guard')
-    expect(run.stdout).toContain('--cargo-ips')
-    expect(run.stdout).toContain('--state-file')
+    for (const command of ['audit', 'plan', 'apply', 'list-rules', 'explain']) expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'))
     expect(run.stderr).toBe('')
+    const audit = await cli('audit', '--help')
+    expect(audit.code).toBe(0)
+    expect(audit.stdout).toContain('--cargo-ips')
+    expect(audit.stdout).toContain('--state-file')
   })
 
   it('--version prints the version', async () => {

@@ -483,7 +483,12 @@ describe('waiver files', () => {
 
   it('loads a valid waiver file', () => {
     expect(withWaivers('waivers-ok.yaml').waivers).toEqual([
-      { rule: 'network-cargo-ingress-narrow', reason: 'VPN range under review', expires: '2026-12-31' }
+      {
+        rule: 'network-cargo-ingress-narrow',
+        reason: 'VPN range under review',
+        expires: '2026-12-31',
+        where: expect.objectContaining({ file: 'waivers-ok.yaml', pointer: '/waivers/0' })
+      }
     ])
   })
 

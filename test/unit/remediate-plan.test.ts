@@ -378,13 +378,17 @@ describe('plan files and rendering', () => {
     expect(md).toContain('### Left to a person')
     expect(md).toContain('`iam-lambda-user-key`')
     expect(md).not.toContain(PASSWORD)
+    const failure = { step: plan.steps[1]!, cause: { service: 'iam', operation: 'CreateRole', message: 'denied' }, message: 'create-role: denied' }
+    const held = plan.steps.slice(2).map((step) => ({ step, reason: 'needs create-role, which failed' }))
     const applied = renderApplyMarkdown({
       done: [{ step: plan.steps[0]!, result: 'changed', detail: 'created policy cargo-cross-account' }],
-      failed: { step: plan.steps[1]!, cause: { service: 'iam', operation: 'CreateRole', message: 'denied' }, message: 'create-role: denied' },
-      notRun: plan.steps.slice(2),
+      failed: failure,
+      failures: [failure],
+      notRun: held.map((h) => h.step),
+      held,
       changes: 1
     })
-    expect(applied).toContain('1 change(s) made, 0 already in place, 1 failed')
-    expect(applied).toContain('not run')
+    expect(applied).toContain(`1 change(s) made, 0 already in place, 1 failed, ${held.length} not run`)
+    expect(applied).toContain('not run: needs create-role, which failed')
   })
 })

@@ -554,6 +554,34 @@ export function parseTemplate(text: string, file: string): { template: Record<st
 }
 
 /**
+ * Parameter values CloudFormation itself would refuse: a name the template does not declare, or a
+ * value outside its AllowedValues (each element, for list types). Both fail a stack deployment
+ * ("Parameters: [X] do not exist in the template"; "Parameter 'X' must be one of AllowedValues"),
+ * so judging the template with them would describe an account that can never exist.
+ * See https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
+ */
+function parameterProblems(template: Record<string, unknown>, given: Record<string, unknown>): string[] {
+  const declared = isRecord(template['Parameters']) ? template['Parameters'] : {}
+  const problems: string[] = []
+  for (const [name, value] of Object.entries(given)) {
+    const spec = declared[name]
+    if (!isRecord(spec)) {
+      const names = Object.keys(declared)
+      problems.push(`parameter '${name}' is not declared in the template (${names.length > 0 ? `it declares ${names.join(', ')}` : 'it declares none'})`)
+      continue
+    }
+    const allowed = Array.isArray(spec['AllowedValues']) ? spec['AllowedValues'].map(String) : undefined
+    if (!allowed) continue
+    const type = String(spec['Type'] ?? 'String')
+    const items = (type.startsWith('List<') || type === 'CommaDelimitedList') && typeof value === 'string' ? value.split(',').map((v) => v.trim()) : [String(value)]
+    for (const item of items) {
+      if (!allowed.includes(item)) problems.push(`parameter '${name}': '${item}' is not one of its AllowedValues (${allowed.join(', ')})`)
+    }
+  }
+  return problems
+}
+
+/**
  * The account after the stack is deployed, as described by a CloudFormation template.
  * Throws ConfigError (with file:line) when the text is not a template.
  */
@@ -562,6 +590,8 @@ export function stateFromCloudFormation(templateText: string, options: CloudForm
   if (!isRecord(template['Resources'])) {
     throw syntaxError(options.file, 'is not a CloudFormation template: it has no Resources mapping', 1, 1)
   }
+  const given = parameterProblems(template, options.parameters ?? {})
+  if (given.length > 0) throw new ConfigError(given.map((message) => ({ where: { input: 'cloudformation-parameters' }, message })))
   const t = new Template(template, options)
   const model: IacModel = emptyModel('cloudformation', options.file, t.partition)
   if (t.region) model.region = t.region
