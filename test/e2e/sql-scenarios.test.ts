@@ -137,7 +137,7 @@ async function cli(extra: Record<string, string> = {}, command = 'audit'): Promi
   let stderr = ''
   const sink = (append: (s: string) => void) => ({ isTTY: false, write: (s: string | Uint8Array) => (append(String(s)), true) })
   const io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) } as unknown as Parameters<typeof main>[1]
-  const argv = [command, ...Object.entries(inputs(extra)).flatMap(([k, v]) => [`--${k}`, v]), '--format', 'json']
+  const argv = [command, ...Object.entries(inputs(extra)).flatMap(([k, v]) => [`--${k}`, v]), ...(command === 'doctor' ? [] : ['--format', 'json'])]
   const code = await main(argv, io)
   const findings = command === 'audit' ? ((JSON.parse(stdout) as { findings: Finding[] }).findings ?? []) : []
   return { code, findings, stdout, stderr }
@@ -470,8 +470,40 @@ describe('remediation on the same stand-in', () => {
 
   it('from nothing but the source schema: creates the database, user and grants, then audits clean', async () => {
     await seedSourceSql(redshift, N)
-    const applied = await cli({ remediate: 'all', 'db-user-password': 'Strong-Passw0rd-2' }, 'apply')
+    // The CLI takes the password from the environment (or a file), never from a flag.
+    process.env['CARGO_REDSHIFT_GUARD_DB_USER_PASSWORD'] = 'Strong-Passw0rd-2'
+    const applied = await cli({ remediate: 'all' }, 'apply').finally(() => delete process.env['CARGO_REDSHIFT_GUARD_DB_USER_PASSWORD'])
     expect(applied.code, applied.stderr).toBe(0)
     expect(verdictsOf((await cli()).findings)).toEqual(expected({}))
+  })
+})
+
+describe('doctor on the same stand-in', () => {
+  it('every SQL read goes through as the superuser: one ok line per read (CLI and action)', async () => {
+    await seedCompliantSql(redshift, N)
+    const run = await cli({}, 'doctor')
+    expect(run.code, run.stdout + run.stderr).toBe(1)
+    const lines = run.stdout.trim().split('\n')
+    expect(lines.filter((l) => l.startsWith('ok      sql')).length).toBeGreaterThanOrEqual(5)
+    // STS leads nowhere in this file (see beforeAll): the one refused read, named as such.
+    expect(lines.filter((l) => l.startsWith('refused'))).toEqual([expect.stringMatching(/^refused aws  sts:GetCallerIdentity — Unreachable/)])
+    expect(lines).toContain('ok      aws  redshift-serverless:GetWorkgroup')
+    expect(lines).toContain("ok      sql  [dev] see every identity's grants in the SVV views as admin (superuser or ACCESS SYSTEM TABLE)")
+    const viaAction = await runDistActionLive({ ...inputs(), mode: 'doctor' }, {})
+    expect(viaAction.stdout).toContain('ok      sql')
+    expect(viaAction.stdout).toMatch(/refused aws  sts:GetCallerIdentity/)
+    expect(viaAction.status).toBe(1)
+  })
+
+  it('a session without ACCESS SYSTEM TABLE: the refused line names the GRANT to make, exit 1', async () => {
+    await seedCompliantSql(redshift, N)
+    await redshift.admin("CREATE USER guard_audit PASSWORD 'Strong-Passw0rd'")
+    session = 'guard_audit'
+    const run = await cli({}, 'doctor')
+    expect(run.code).toBe(1)
+    const refused = run.stdout.split('\n').filter((l) => l.startsWith('refused sql'))
+    expect(refused).toEqual([
+      `refused sql  [dev] see every identity's grants in the SVV views as guard_audit (superuser or ACCESS SYSTEM TABLE) — the SVV_* views hide other users' grants from guard_audit; to allow it: CREATE ROLE cargo_guard_audit; GRANT ACCESS SYSTEM TABLE TO ROLE cargo_guard_audit; GRANT ROLE cargo_guard_audit TO "guard_audit";`
+    ])
   })
 })

@@ -310,7 +310,9 @@ function fill(
       database: target.database,
       purpose: `see every identity's grants in the SVV views as ${session.user ?? 'the session user'} (superuser or ACCESS SYSTEM TABLE)`,
       ok: session.seesAll,
-      ...(session.seesAll ? {} : { message: hidden.message, grant: visibilityGrant(session.user) })
+      ...(session.seesAll
+        ? {}
+        : { message: `the SVV_* views hide other users' grants from ${session.user ?? 'the session user'}`, grant: visibilityGrant(session.user) })
     })
   }
 
