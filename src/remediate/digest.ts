@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { CROSS_ACCOUNT_POLICY_FACTS, digestFacts, LAMBDA_USER_FACTS, REDSHIFT_FACTS, ROLE_FACTS, SECURITY_GROUP_FACTS } from '../state/facts.js'
 import type { AccountState, IdentityPolicy } from '../state/types.js'
 
 /** JSON with object keys sorted at every level and undefined members dropped: one spelling per value. */
@@ -23,9 +24,9 @@ function policyPart(p: IdentityPolicy): unknown {
 }
 
 /**
- * The parts of the state the remediation steps depend on. Left out: when it was collected,
- * access keys (no step touches them; their ages and last use change by themselves), AWS managed
- * policy documents (AWS edits them), and the Redshift status (MODIFYING/AVAILABLE comes and goes).
+ * The parts of the state the remediation steps depend on: the facts `src/state/facts.ts` marks
+ * for the digest (each table says why the others are left out: when it was collected, access
+ * keys, the Redshift status...). AWS managed policy documents are dropped (AWS edits them).
  * Lists whose order carries no meaning are sorted, so that two reads of an unchanged account agree.
  */
 export function digestParts(state: AccountState): unknown {
@@ -39,41 +40,23 @@ export function digestParts(state: AccountState): unknown {
       deployment: state.source.deployment
     },
     iam: {
-      crossAccountPolicy: crossAccountPolicy ? { ...crossAccountPolicy } : crossAccountPolicy,
+      crossAccountPolicy: crossAccountPolicy ? digestFacts(crossAccountPolicy, CROSS_ACCOUNT_POLICY_FACTS) : crossAccountPolicy,
       role: role
-        ? {
-            name: role.name,
-            arn: role.arn,
-            trustPolicy: role.trustPolicy,
-            policies: byJson(role.policies.map(policyPart)),
-            permissionsBoundary: role.permissionsBoundary ? policyPart(role.permissionsBoundary) : undefined
-          }
+        ? digestFacts(role, ROLE_FACTS, { policies: (list) => byJson(list.map(policyPart)), permissionsBoundary: policyPart })
         : role,
+      // The user's policies matter by which they are, not by what they say.
       lambdaUser: lambdaUser
-        ? { name: lambdaUser.name, arn: lambdaUser.arn, policies: byJson(lambdaUser.policies.map((p) => ({ name: p.name, arn: p.arn, kind: p.kind }))) }
+        ? digestFacts(lambdaUser, LAMBDA_USER_FACTS, { policies: (list) => byJson(list.map((p) => ({ name: p.name, arn: p.arn, kind: p.kind }))) })
         : lambdaUser
     },
-    redshift: redshift
-      ? {
-          deployment: redshift.deployment,
-          name: redshift.name,
-          namespaceName: redshift.namespaceName,
-          publiclyAccessible: redshift.publiclyAccessible,
-          endpoint: redshift.endpoint,
-          securityGroupIds: redshift.securityGroupIds,
-          iamRoles: byJson(redshift.iamRoles),
-          defaultIamRoleArn: redshift.defaultIamRoleArn,
-          dbName: redshift.dbName
-        }
-      : redshift,
+    redshift: redshift ? digestFacts(redshift, REDSHIFT_FACTS, { iamRoles: byJson }) : redshift,
     network: {
-      securityGroups: state.network.securityGroups?.map((g) => ({
-        id: g.id,
-        vpcId: g.vpcId,
-        ingress: byJson(
-          g.ingress.map((r) => ({ ...r, cidrs: [...r.cidrs].sort(), ipv6Cidrs: [...r.ipv6Cidrs].sort(), description: undefined }))
-        )
-      }))
+      securityGroups: state.network.securityGroups?.map((g) =>
+        digestFacts(g, SECURITY_GROUP_FACTS, {
+          ingress: (rules) =>
+            byJson(rules.map((r) => ({ ...r, cidrs: [...r.cidrs].sort(), ipv6Cidrs: [...r.ipv6Cidrs].sort(), description: undefined })))
+        })
+      )
     },
     sql: state.sql,
     // What could not be read is part of what the plan was made from (codes, not wording).

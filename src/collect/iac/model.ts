@@ -17,6 +17,7 @@ import type {
   UserState
 } from '../../state/types.js'
 import { accountHint, awsManagedDocument, fillAccount, nameOfArn, notDescribedReason, policyKind, type Val } from './common.js'
+import { STATE_PARTS } from '../../state/facts.js'
 import { subjectOf } from '../../state/subject.js'
 
 /**
@@ -271,10 +272,13 @@ class Assembler {
     if (user !== undefined) state.iam.lambdaUser = user
     const groups = this.securityGroups(redshift)
     if (groups !== undefined) state.network.securityGroups = groups
-    // SQL grants live inside the database: no Terraform resource or CloudFormation type
-    // describes them. Left absent and `unknown`, so the SQL rules are neither passed nor
-    // failed on a plan; overlaid on the live account, the live SQL state replaces this.
-    this.mark('/sql', notDescribedReason('SQL grants inside Redshift', model.kind === 'terraform' ? 'a Terraform plan' : 'a CloudFormation template', true))
+    // The parts no plan describes (SQL grants live inside the database): left absent and
+    // `unknown`, so their rules are neither passed nor failed on a plan; overlaid on the live
+    // account, the live part replaces this.
+    for (const part of STATE_PARTS) {
+      if (part.iac !== 'live') continue
+      this.mark(part.pointer, notDescribedReason(part.what, model.kind === 'terraform' ? 'a Terraform plan' : 'a CloudFormation template', true))
+    }
 
     if (this.account) state.source.accountId = this.account
     state.unknown = this.unknown

@@ -1,3 +1,4 @@
+import { filledFromLive, REDSHIFT_FACTS, STATE_PARTS, type StatePartPointer } from '../../state/facts.js'
 import { pointersOverlap, resolvePointer } from '../../state/pointer.js'
 import type { AccountState, IdentityPolicy, RoleState, SecurityGroupState, StateSubject, UnknownFact, UserState } from '../../state/types.js'
 import { accountHint, containsPlaceholder, fillAccount, liveCanTell } from './common.js'
@@ -33,8 +34,9 @@ function liveAccount(live: AccountState): string | undefined {
   return undefined
 }
 
-const PARTS = ['/iam/crossAccountPolicy', '/iam/role', '/iam/lambdaUser', '/redshift', '/network/securityGroups', '/sql'] as const
-type Part = (typeof PARTS)[number]
+/** The parts, in the order they are taken (src/state/facts.ts). */
+const PARTS: readonly StatePartPointer[] = STATE_PARTS.map((p) => p.pointer)
+type Part = StatePartPointer
 
 function under(pointer: string, part: string): boolean {
   return pointer === part || pointer.startsWith(`${part}/`)
@@ -79,9 +81,7 @@ class Overlay {
     if (!out.source.accountId && planned.source.accountId) out.source.accountId = planned.source.accountId
 
     // Redshift first: the security groups that matter are the ones it will have.
-    for (const part of ['/redshift', '/iam/role', '/iam/crossAccountPolicy', '/iam/lambdaUser', '/network/securityGroups', '/sql'] as Part[]) {
-      this.part(part)
-    }
+    for (const part of PARTS) this.part(part)
     out.unavailable = this.live.unavailable.filter((u) => {
       const part = PARTS.find((p) => under(u.pointer, p))
       if (!part || this.keepLive.has(part)) return true
@@ -225,8 +225,10 @@ class Overlay {
     if (mine.endpoint?.address === undefined && theirs.endpoint?.address !== undefined) {
       mine.endpoint = { ...(mine.endpoint ?? {}), address: theirs.endpoint.address }
     }
-    if (!mine.namespaceName && theirs.namespaceName) mine.namespaceName = theirs.namespaceName
-    if (!mine.status && theirs.status) mine.status = theirs.status
+    // The facts a plan leaves to the account (the status; a namespace named elsewhere).
+    for (const key of filledFromLive(REDSHIFT_FACTS)) {
+      if (!mine[key] && theirs[key]) (mine as unknown as Record<string, unknown>)[key] = theirs[key]
+    }
     // The namespace (or the role list) is defined elsewhere: the live association stands.
     const rolesFromLive = (this.planned.unknown ?? []).some((u) => u.pointer === '/redshift/iamRoles' && liveCanTell(u.reason))
     if (rolesFromLive) {
