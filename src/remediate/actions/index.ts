@@ -19,6 +19,7 @@ import { sqlDefaultPrivileges } from './sql-default-privileges.js'
 import { sqlFunctionRole } from './sql-function-role.js'
 import { sqlGrantDatabase } from './sql-grant-database.js'
 import { sqlGrantExfunc } from './sql-grant-exfunc.js'
+import { sqlGrantExternalFunction } from './sql-grant-external-function.js'
 import { sqlGrantSourceSelect } from './sql-grant-source-select.js'
 import type { RemediationAction } from './types.js'
 
@@ -40,7 +41,8 @@ export const ACTIONS: readonly RemediationAction[] = [
   sqlFunctionRole,
   sqlGrantExfunc,
   sqlGrantSourceSelect,
-  sqlDefaultPrivileges
+  sqlDefaultPrivileges,
+  sqlGrantExternalFunction
 ]
 
 export function actionById(id: string): RemediationAction | undefined {

@@ -14,24 +14,31 @@ export const sqlDefaultPrivileges: RemediationAction = {
     for (const f of findings) {
       const schema = schemaOf(ctx, f)
       const missing = sqlBlocker(ctx, false)
+      const uncovered = schema?.uncoveredOwners ?? []
       if (!schema) ctx.planner.addManual(f, 'the schema is not in the collected state')
       else if (!schema.exists) ctx.planner.addManual(f, `schema ${schema.database}.${schema.schema} does not exist`)
-      else if (ctx.sql.user?.exists && schema.defaultSelect) ctx.planner.nothingToDo(f, 'default privileges cover new tables already; the rule fails for another reason')
-      else if (missing) ctx.planner.addManual(f, missing)
+      else if (schema.uncoveredOwners === undefined && !schema.defaultSelect) {
+        ctx.planner.addManual(f, `the owners of future tables in ${schema.database}.${schema.schema} are not in the state; run ALTER DEFAULT PRIVILEGES FOR USER <owner> IN SCHEMA ${schema.schema} GRANT SELECT ON TABLES TO ${user} for each`)
+      } else if (ctx.sql.user?.exists && (schema.defaultSelect || uncovered.length === 0)) {
+        ctx.planner.nothingToDo(f, 'default privileges cover the owners of new tables already; the rule fails for another reason')
+      } else if (missing) ctx.planner.addManual(f, missing)
       else {
         const where = `${schema.database}.${schema.schema}`
-        ctx.sqlStep(
-          {
-            id: `sql-default-privileges:${where}`,
-            action: 'sql-default-privileges',
-            sql: sql.defaultSelectSql(schema.schema, user),
-            database: schema.database,
-            resource: `sql:schema/${where}`,
-            description: `Make tables created later in ${where} readable by ${user}. Default privileges cover tables created by the Data API session's user; tables other users create need ALTER DEFAULT PRIVILEGES FOR USER <owner> by that owner or a superuser.`,
-            dependsOn: [userStepId(ctx)]
-          },
-          [f]
-        )
+        // Default privileges apply only to objects created by the owner they name (r_ALTER_DEFAULT_PRIVILEGES).
+        for (const owner of uncovered) {
+          ctx.sqlStep(
+            {
+              id: `sql-default-privileges:${where}:${owner}`,
+              action: 'sql-default-privileges',
+              sql: sql.defaultSelectSql(owner, schema.schema, user),
+              database: schema.database,
+              resource: `sql:schema/${where}`,
+              description: `Make tables ${owner} creates later in ${where} readable by ${user} (default privileges FOR USER ${owner}; needs a superuser session or ${owner} itself).`,
+              dependsOn: [userStepId(ctx)]
+            },
+            [f]
+          )
+        }
       }
     }
   }
