@@ -16,7 +16,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../../src/evaluate/iam-policy.js'
+import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../../src/policy/iam-policy.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { evaluateUnder, verdict, type Outcome, type Reading, type Requester, type Verdict } from './iam-reference-oracle.js'
 

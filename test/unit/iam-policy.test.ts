@@ -11,7 +11,7 @@ import {
   type IamRequest,
   type LabelledPolicy,
   type Principal
-} from '../../src/evaluate/iam-policy.js'
+} from '../../src/policy/iam-policy.js'
 import { createAjv } from '../../src/evaluate/keywords.js'
 import type { PolicyDocument, PolicyStatement } from '../../src/state/types.js'
 
