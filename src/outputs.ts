@@ -5,7 +5,7 @@ import type { AuditOutcome } from './run.js'
 import { renderJson } from './report/json.js'
 import { renderJUnit } from './report/junit.js'
 import { renderSarif } from './report/sarif.js'
-import { writeSnapshot } from './state/snapshot.js'
+import { writeSnapshot } from './collect/snapshot.js'
 
 export function writeTextFile(file: string, text: string, cwd: string = process.cwd()): string {
   const path = resolve(cwd, file)

@@ -7,7 +7,7 @@ import { writeTextFile } from '../outputs.js'
 import { publishFleet } from '../report/fleet-github.js'
 import { publishToGitHub } from '../report/github-features.js'
 import { renderJson } from '../report/json.js'
-import { writeSnapshot } from '../state/snapshot.js'
+import { writeSnapshot } from '../collect/snapshot.js'
 import { expandReportGlobs, mergeReports, readFailInputs } from './merge.js'
 import { auditTargets, fleetOf, perTargetPath } from './run.js'
 

@@ -6,7 +6,7 @@ import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, t
 import { writeTextFile } from '../outputs.js'
 import { renderJson } from '../report/json.js'
 import { renderFleetConsole, renderFleetJson, renderFleetJUnit, renderFleetMarkdown, renderFleetSarif, type FleetReport } from '../report/fleet.js'
-import { writeSnapshot } from '../state/snapshot.js'
+import { writeSnapshot } from '../collect/snapshot.js'
 import { expandReportGlobs, mergeReports, readFailInputs } from './merge.js'
 import { auditTargets, fleetOf, perTargetPath } from './run.js'
 
