@@ -148,7 +148,7 @@ export const planCommand = defineCommand<Configured>({
     const config = await configOf(inv, 'plan', configured)
     if (typeof config === 'number') return config
     const { format } = configured
-    const { runPlan } = await import('../../remediate/command.js')
+    const { runPlan } = await import('../../plan-apply.js')
     const out = await runPlan(config, { cwd: inv.cwd })
     emitter(inv)(format === 'json' ? JSON.stringify(out.plan, null, 2) + '\n' : out.markdown)
     inv.io.stderr.write(`plan written to ${out.planPath} and ${out.markdownPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person\n`)
@@ -177,7 +177,7 @@ export const applyCommand = defineCommand<Configured>({
     const config = await configOf(inv, 'apply', configured)
     if (typeof config === 'number') return config
     const { format } = configured
-    const { runApply } = await import('../../remediate/command.js')
+    const { runApply } = await import('../../plan-apply.js')
     const { describeEvent } = await import('../../remediate/apply.js')
     const { renderPlanMarkdown } = await import('../../remediate/markdown.js')
     const err = inv.io.stderr
