@@ -12,7 +12,7 @@ import {
   type LabelledPolicy,
   type Principal
 } from '../../src/policy/iam-policy.js'
-import { createAjv } from '../../src/evaluate/keywords.js'
+import { createAjv } from '../../src/config/keywords.js'
 import type { PolicyDocument, PolicyStatement } from '../../src/state/types.js'
 
 const ACCOUNT = '123456789012'
