@@ -1,5 +1,5 @@
 /**
- * Differential test of the IAM evaluator (src/evaluate/iam-policy.ts) against a
+ * Differential test of the IAM evaluator (src/policy/iam-policy.ts) against a
  * reference model written separately from the documentation
  * (test/unit/iam-reference-oracle.ts). Thousands of policies come from a seeded
  * grammar that stresses wildcards in every ARN segment, NotAction/NotResource,
