@@ -153,6 +153,13 @@ export async function run(): Promise<void> {
     // --- end fleets
     if (config.params.mode === 'plan') return await runPlanMode(config)
     if (config.params.mode === 'apply') return await runApplyMode(config)
+    if (config.params.mode === 'doctor') {
+      const { runDoctor } = await import('./doctor/index.js')
+      const out = await runDoctor(config)
+      core.info(out.text)
+      if (out.exitCode !== 0) core.setFailed('doctor: some reads the rules need were refused (see the lines above)')
+      return
+    }
     const outcome = await audit(config)
     const { report } = outcome
     await publishAudit(config, outcome)

@@ -9,6 +9,14 @@ export interface Needs {
   (pointer: string): boolean
 }
 
+/**
+ * One read the audit tried, as `doctor` reports it: an AWS call, or a SQL statement (or the
+ * session's view of the catalogue). `ok: false` carries why, and what would allow it.
+ */
+export type Probe =
+  | { kind: 'aws'; service: string; operation: string; ok: boolean; cause?: CollectionCause }
+  | { kind: 'sql'; database: string; purpose: string; ok: boolean; message?: string; grant?: string }
+
 /** What every collector is handed. */
 export interface CollectContext {
   params: Parameters
@@ -19,6 +27,8 @@ export interface CollectContext {
   unavailable(pointer: string, cause: CollectionCause): void
   /** The state being filled in. */
   state: AccountState
+  /** Told of every read tried and how it ended (doctor); absent in audits. */
+  observe?: (probe: Probe) => void
   now: Date
 }
 

@@ -12,7 +12,7 @@ export interface InputSpec {
   /** Only meaningful to the CLI or only to the action. */
   only?: 'cli' | 'action'
   /** The modes (CLI commands) this input matters to; every mode when absent. */
-  modes?: ReadonlyArray<'audit' | 'plan' | 'apply'>
+  modes?: ReadonlyArray<'audit' | 'plan' | 'apply' | 'doctor'>
   /**
    * A secret: masked in the action's log as soon as it is read, never named by a rule, never
    * taken from a config file, nor from the command line (argv shows in process lists).
@@ -21,7 +21,7 @@ export interface InputSpec {
 }
 
 export const INPUTS: readonly InputSpec[] = [
-  { name: 'mode', kind: 'string', default: 'audit', description: "What to do: 'audit' (read-only), 'plan' (audit, then write the additive changes that would fix drift), 'apply' (make those changes and audit again), 'targets' (output the targets file as a job matrix) or 'merge' (one fleet report from the per-target reports)." },
+  { name: 'mode', kind: 'string', default: 'audit', description: "What to do: 'audit' (read-only), 'plan' (audit, then write the additive changes that would fix drift), 'apply' (make those changes and audit again), 'doctor' (try every read the enabled rules need and say which are refused and what would allow them), 'targets' (output the targets file as a job matrix) or 'merge' (one fleet report from the per-target reports)." },
   { name: 'config', kind: 'string', default: '.github/cargo-redshift-guard.yml', description: 'Config file holding any of these inputs as YAML keys. A missing file at the default path is ignored; inputs given directly win over the file.' },
   { name: 'cargo-role-arn', kind: 'string', description: "ARN of the role Cargo created for your workspace (arn:aws:iam::<account>:role/<name>). The cross-account policy must allow sts:AssumeRole on it." },
   { name: 'cargo-ips', kind: 'list', description: "Cargo's public IP addresses or CIDR blocks, comma or newline separated. A single address means /32 (IPv4) or /128 (IPv6)." },
@@ -37,6 +37,7 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'db-user', kind: 'string', default: 'cargo_user', description: 'The Redshift user Cargo signs in as.' },
   { name: 'function-role', kind: 'string', default: 'cargo_create_replace_function', description: 'The Redshift role that holds CREATE OR REPLACE FUNCTION and is granted to the Cargo user.' },
   { name: 'source-schemas', kind: 'list', description: 'Schemas Cargo reads, as database.schema, comma or newline separated (they may live in other databases).' },
+  { name: 'source-table-owners', kind: 'list', description: "Users whose future tables in the source schemas Cargo must read, comma or newline separated. Default: the owners of each schema's existing tables and views. Each needs ALTER DEFAULT PRIVILEGES FOR USER <owner> (or a scoped permission)." },
   { name: 'data-api-database', kind: 'string', description: "Database the Data API connects to for account-wide SQL checks. Defaults to the namespace's or cluster's database, else 'dev'." },
   { name: 'data-api-secret-arn', kind: 'string', description: 'Secrets Manager secret the Data API signs in with. Without it: IAM credentials for a workgroup, or data-api-db-user for a cluster.' },
   { name: 'data-api-db-user', kind: 'string', description: 'Database user for Data API temporary credentials on a provisioned cluster (redshift:GetClusterCredentials).' },

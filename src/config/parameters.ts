@@ -4,7 +4,7 @@ import { INPUTS, inputSpec } from './inputs.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
 export type FailOn = Severity | 'none'
-export type Mode = 'audit' | 'plan' | 'apply'
+export type Mode = 'audit' | 'plan' | 'apply' | 'doctor'
 
 export interface SourceSchema {
   database: string
@@ -28,6 +28,8 @@ export interface Parameters {
   dbUser: string
   functionRole: string
   sourceSchemas: SourceSchema[]
+  /** Users whose future tables in the source schemas Cargo must read; empty: each schema's table owners. */
+  sourceTableOwners: string[]
   dataApiDatabase?: string
   dataApiSecretArn?: string
   dataApiDbUser?: string
@@ -256,7 +258,7 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
     }
   }
 
-  const mode = r.oneOf('mode', ['audit', 'plan', 'apply'] as const)
+  const mode = r.oneOf('mode', ['audit', 'plan', 'apply', 'doctor'] as const)
   const cargoRoleArn = r.matching('cargo-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
 
   const cargoIps: string[] = []
@@ -309,6 +311,11 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
     if (db && schema && !sourceSchemas.some((s) => s.database === db && s.schema === schema)) {
       sourceSchemas.push({ database: db, schema })
     }
+  }
+  const sourceTableOwners: string[] = []
+  for (const item of r.list('source-table-owners')) {
+    const owner = checkSqlIdentifier(item, (m) => r.problem('source-table-owners', m))
+    if (owner && !sourceTableOwners.includes(owner)) sourceTableOwners.push(owner)
   }
   const dataApiDatabaseRaw = r.string('data-api-database')
   const dataApiDatabase =
@@ -396,6 +403,7 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
     dbUser,
     functionRole,
     sourceSchemas,
+    sourceTableOwners,
     rules,
     disableRules,
     failOn,

@@ -823,21 +823,54 @@ export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Findin
   for (const f of p.pending('sql-default-privileges')) {
     const schema = schemaOf(f)
     const missing = needs(false)
+    const uncovered = schema?.uncoveredOwners ?? []
     if (!schema) p.addManual(f, 'the schema is not in the collected state')
     else if (!schema.exists) p.addManual(f, `schema ${schema.database}.${schema.schema} does not exist`)
-    else if (s.user?.exists && schema.defaultSelect) p.nothingToDo(f, 'default privileges cover new tables already; the rule fails for another reason')
-    else if (missing) p.addManual(f, missing)
+    else if (schema.uncoveredOwners === undefined && !schema.defaultSelect) {
+      p.addManual(f, `the owners of future tables in ${schema.database}.${schema.schema} are not in the state; run ALTER DEFAULT PRIVILEGES FOR USER <owner> IN SCHEMA ${schema.schema} GRANT SELECT ON TABLES TO ${params.dbUser} for each`)
+    } else if (s.user?.exists && (schema.defaultSelect || uncovered.length === 0)) {
+      p.nothingToDo(f, 'default privileges cover the owners of new tables already; the rule fails for another reason')
+    } else if (missing) p.addManual(f, missing)
     else {
       const where = `${schema.database}.${schema.schema}`
+      for (const owner of uncovered) {
+        sqlStep(
+          {
+            id: `sql-default-privileges:${where}:${owner}`,
+            action: 'sql-default-privileges',
+            sql: sql.defaultSelectSql(owner, schema.schema, params.dbUser),
+            database: schema.database,
+            resource: `sql:schema/${where}`,
+            description: `Make tables ${owner} creates later in ${where} readable by ${params.dbUser} (default privileges FOR USER ${owner}; needs a superuser session or ${owner} itself).`,
+            dependsOn: [userStep?.id]
+          },
+          [f]
+        )
+      }
+    }
+  }
+
+  for (const f of p.pending('sql-grant-external-function').slice(0, 1)) {
+    const role = s.functionRole
+    const name = params.functionRole
+    const missing = needs(false)
+    const planned = (id: string) => p.steps.find((step) => step.id === id)
+    const createRole = planned('sql-create-function-role')
+    const grantRole = planned('sql-grant-function-role')
+    if (s.externalFunction?.allowed === true) p.nothingToDo(f, 'the user may create external functions already; the rule fails for another reason')
+    else if (!(role?.exists || createRole) || !(role?.grantedToUser || grantRole)) {
+      p.addManual(f, `the function role ${name} must exist and be granted to ${params.dbUser} first (see sql-function-role)`)
+    } else if (missing) p.addManual(f, missing)
+    else {
       sqlStep(
         {
-          id: `sql-default-privileges:${where}`,
-          action: 'sql-default-privileges',
-          sql: sql.defaultSelectSql(schema.schema, params.dbUser),
-          database: schema.database,
-          resource: `sql:schema/${where}`,
-          description: `Make tables created later in ${where} readable by ${params.dbUser}. Default privileges cover tables created by the Data API session's user; tables other users create need ALTER DEFAULT PRIVILEGES FOR USER <owner> by that owner or a superuser.`,
-          dependsOn: [userStep?.id]
+          id: 'sql-grant-external-function',
+          action: 'sql-grant-external-function',
+          sql: sql.grantExternalFunctionPrivilegeSql(name),
+          database: dataApi.database,
+          resource: `sql:user/${params.dbUser}`,
+          description: `Grant CREATE OR REPLACE EXTERNAL FUNCTION to the role ${name}, which ${params.dbUser} holds (Lambda UDFs need it).`,
+          dependsOn: [createRole?.id, grantRole?.id]
         },
         [f]
       )

@@ -30,9 +30,15 @@ export const grantSchemaUsageSql = (schema: string, user: string) => `GRANT USAG
 export const grantSelectAllTablesSql = (schema: string, user: string) =>
   `GRANT SELECT ON ALL TABLES IN SCHEMA ${id(schema)} TO ${id(user)}`
 
-/** Covers tables the session user creates later in the schema. */
-export const defaultSelectSql = (schema: string, user: string) =>
-  `ALTER DEFAULT PRIVILEGES IN SCHEMA ${id(schema)} GRANT SELECT ON TABLES TO ${id(user)}`
+/**
+ * Covers tables `owner` creates later in the schema: default privileges apply only to objects created
+ * by the user they name (r_ALTER_DEFAULT_PRIVILEGES), so each owner of future tables needs its own.
+ */
+export const defaultSelectSql = (owner: string, schema: string, user: string) =>
+  `ALTER DEFAULT PRIVILEGES FOR USER ${id(owner)} IN SCHEMA ${id(schema)} GRANT SELECT ON TABLES TO ${id(user)}`
+
+/** Lambda UDFs need this system privilege (r_CREATE_EXTERNAL_FUNCTION); system privileges go to roles. */
+export const grantExternalFunctionPrivilegeSql = (role: string) => `GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE ${id(role)}`
 
 /** Existence checks used to confirm an 'already exists' error before calling a step done. */
 export const databaseExistsSql = (database: string) => `SELECT 1 AS found FROM pg_database WHERE datname = ${quoteLiteral(database)}`

@@ -7,7 +7,9 @@ import type {
   RedshiftState,
   RoleState,
   SecurityGroupState,
+  SqlExternalFunctionState,
   SqlFunctionRoleState,
+  SqlFutureTableOwner,
   SqlSourceSchemaState,
   SqlState,
   SqlTablePrivilege,
@@ -163,9 +165,10 @@ export const SQL_FACTS: PartFacts<SqlState> = {
   databasePrivileges: sql,
   functionRole: {
     ...sql,
-    of: { name: sql, exists: sql, systemPrivileges: sql, grantedToUser: sql } satisfies FactTable<SqlFunctionRoleState>
+    of: { name: sql, exists: sql, systemPrivileges: sql, grantedToUser: sql, userPrivilegeVia: { ...sql, optional: true } } satisfies FactTable<SqlFunctionRoleState>
   },
   exfuncUsage: sql,
+  externalFunction: { ...sql, of: { allowed: sql, via: { ...sql, optional: true } } satisfies FactTable<SqlExternalFunctionState> },
   sourceSchemas: {
     ...sql,
     of: {
@@ -173,8 +176,13 @@ export const SQL_FACTS: PartFacts<SqlState> = {
       schema: sql,
       exists: sql,
       usage: sql,
-      tables: { ...sql, of: { name: sql, select: sql } satisfies FactTable<SqlTablePrivilege> },
-      defaultSelect: sql
+      tables: {
+        ...sql,
+        of: { name: sql, select: sql, kind: { ...sql, optional: true }, owner: { ...sql, optional: true } } satisfies FactTable<SqlTablePrivilege>
+      },
+      defaultSelect: sql,
+      futureTableOwners: { ...sql, optional: true, of: { name: sql, covered: sql } satisfies FactTable<SqlFutureTableOwner> },
+      uncoveredOwners: { ...sql, optional: true }
     } satisfies FactTable<SqlSourceSchemaState>
   }
 }

@@ -207,7 +207,15 @@ export function unconfirmedSubjects(state: AccountState, params: SubjectNames): 
       held: nameOf(sql.user),
       recorded: subject.dbUser,
       // Every grant the SQL facts record is a grant to this user.
-      pointers: ['/sql/user', '/sql/databasePrivileges', '/sql/functionRole/grantedToUser', '/sql/exfuncUsage', '/sql/sourceSchemas']
+      pointers: [
+        '/sql/user',
+        '/sql/databasePrivileges',
+        '/sql/functionRole/grantedToUser',
+        '/sql/functionRole/userPrivilegeVia',
+        '/sql/exfuncUsage',
+        '/sql/externalFunction',
+        '/sql/sourceSchemas'
+      ]
     },
     {
       what: 'database role',

@@ -126,11 +126,26 @@ export interface SqlFunctionRoleState extends SqlIdentity {
   systemPrivileges: string[]
   /** The role is granted to the Cargo user (directly or through another role). */
   grantedToUser: boolean
+  /**
+   * How the Cargo user holds CREATE OR REPLACE FUNCTION whatever the function role: 'superuser', or
+   * the role (any depth, sys:dba included) or user carrying it. Absent when it does not.
+   */
+  userPrivilegeVia?: string
 }
 
 export interface SqlTablePrivilege {
   name: string
   select: boolean
+  /** 'table' or 'view' (GRANT SELECT ON ALL TABLES IN SCHEMA covers both: r_GRANT). */
+  kind?: 'table' | 'view'
+  owner?: string
+}
+
+/** A user whose future tables in a source schema Cargo must read, and whether they will be readable. */
+export interface SqlFutureTableOwner {
+  name: string
+  /** Default privileges FOR USER this owner (or a scoped permission) give the Cargo user SELECT. */
+  covered: boolean
 }
 
 export interface SqlSourceSchemaState {
@@ -139,8 +154,18 @@ export interface SqlSourceSchemaState {
   exists: boolean
   usage: boolean
   tables: SqlTablePrivilege[]
-  /** Default privileges grant SELECT on future tables to the user. */
+  /** Tables created later in the schema, by every owner in futureTableOwners, will be readable. */
   defaultSelect: boolean
+  futureTableOwners?: SqlFutureTableOwner[]
+  /** Names of futureTableOwners not covered, for the finding's message. */
+  uncoveredOwners?: string[]
+}
+
+/** Whether the Cargo user may run CREATE [OR REPLACE] EXTERNAL FUNCTION (r_CREATE_EXTERNAL_FUNCTION). */
+export interface SqlExternalFunctionState {
+  allowed: boolean
+  /** How: 'superuser', or the role (or user) that holds the system privilege. */
+  via?: string
 }
 
 export interface SqlState {
@@ -152,6 +177,7 @@ export interface SqlState {
   /** USAGE ON LANGUAGE exfunc, held directly, through PUBLIC or a role. */
   exfuncUsage: boolean
   sourceSchemas: SqlSourceSchemaState[]
+  externalFunction: SqlExternalFunctionState
 }
 
 /** Why a part of the state could not be read. */

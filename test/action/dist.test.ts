@@ -50,7 +50,7 @@ describe('the bundled action, run as the runner runs it', () => {
       'has-errors': 'false',
       'drift-count': '7',
       'error-count': '0',
-      'pass-count': '13',
+      'pass-count': '14',
       'drift-issue': 'none'
     })
     // The long report is folded; the verdict line stays outside the fold.

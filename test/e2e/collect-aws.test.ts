@@ -17,6 +17,7 @@ import {
   ACCOUNT_ID,
   CARGO_IPS,
   CARGO_ROLE_ARN,
+  EXTERNAL_FUNCTION_ROLE,
   applyEnv,
   awsEnv,
   paramsFor,
@@ -157,9 +158,11 @@ describe('compliant Redshift Serverless', () => {
         name: 'cargo_create_replace_function',
         exists: true,
         systemPrivileges: ['CREATE OR REPLACE FUNCTION'],
-        grantedToUser: true
+        grantedToUser: true,
+        userPrivilegeVia: 'cargo_create_replace_function'
       },
       exfuncUsage: true,
+      externalFunction: { allowed: true, via: EXTERNAL_FUNCTION_ROLE },
       sourceSchemas: [
         {
           database: 'sales',
@@ -167,16 +170,18 @@ describe('compliant Redshift Serverless', () => {
           exists: true,
           usage: true,
           tables: [
-            { name: 'accounts', select: true },
-            { name: 'contacts', select: true }
+            { name: 'accounts', select: true, kind: 'table', owner: 'admin' },
+            { name: 'contacts', select: true, kind: 'table', owner: 'admin' }
           ],
-          defaultSelect: true
+          defaultSelect: true,
+          futureTableOwners: [{ name: 'admin', covered: true }],
+          uncoveredOwners: []
         }
       ]
     })
     const executes = em.data.log.filter((c) => c.operation === 'ExecuteStatement')
     expect(executes.length).toBeGreaterThan(0)
-    // The statements run side by side (dev: account-wide; cargo_db: exfunc; source databases): any order.
+    // The statements run side by side (dev: identities and grants; cargo_db: exfunc; source databases): any order.
     for (const execute of executes) expect(execute.input).toMatchObject({ WorkgroupName: 'cargo-wg' })
     expect(executes.map((e) => e.input['Database'])).toContain('dev')
 

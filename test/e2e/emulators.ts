@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-iam'
 import { CreateClusterCommand, RedshiftClient } from '@aws-sdk/client-redshift'
 import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
-import { FakeRedshiftCatalog, startFakeRedshiftData, type FakeCall, type FakeFault, type FakeRedshiftDataServer } from '../fakes/redshift-data-server.js'
+import { startRedshiftStandIn, type FakeCall, type FakeFault, type RedshiftStandIn } from '../fakes/redshift-pg/stand-in.js'
 import { startFakeRedshiftServerless, type FakeServerless, type IamRoleFormat } from '../fakes/redshift-serverless-server.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -159,10 +159,9 @@ export interface Emulators {
   region: string
   moto: Moto
   serverless: FakeServerless
-  data: FakeRedshiftDataServer
-  /** The Data API fake's catalogue (replaced by `reset()`). */
-  readonly catalog: FakeRedshiftCatalog
-  /** A hook for the Data API fake's faults; `undefined` for none. */
+  /** The Redshift Data API stand-in on a real PostgreSQL (test/fakes/redshift-pg). */
+  data: RedshiftStandIn
+  /** A hook for the Data API stand-in's faults; `undefined` for none. */
   dataFault: ((call: FakeCall) => FakeFault | undefined) | undefined
   /** Forgets everything in every emulator (and turns moto's IAM enforcement off). */
   reset(): Promise<void>
@@ -172,22 +171,16 @@ export interface Emulators {
 export async function startEmulators(): Promise<Emulators> {
   const [moto, serverless] = await Promise.all([startMoto(), startFakeRedshiftServerless({ region: REGION, accountId: ACCOUNT_ID })])
   const em: Partial<Emulators> & { dataFault: Emulators['dataFault'] } = { dataFault: undefined }
-  const data = await startFakeRedshiftData({ intercept: (call) => em.dataFault?.(call) })
+  const data = await startRedshiftStandIn({ intercept: (call) => em.dataFault?.(call) })
   return Object.assign(em, {
     region: REGION,
     moto,
     serverless,
     data,
-    get catalog() {
-      return data.catalog
-    },
     async reset() {
       em.dataFault = undefined
       serverless.reset()
-      data.catalog.data = new FakeRedshiftCatalog().data
-      for (const k of Object.keys(data.calls)) delete data.calls[k]
-      data.statements.length = 0
-      data.log.length = 0
+      await data.reset()
       await moto.enforceIam(false)
       await moto.reset()
     },
@@ -291,8 +284,14 @@ export interface Drift {
   iamRoleFormat?: IamRoleFormat
   /** No workgroup (serverless) or cluster (provisioned). */
   noRedshift?: boolean
-  /** Changes to the SQL catalogue after the compliant one is built. */
-  sql?: (catalog: FakeRedshiftCatalog, names: CargoNames) => void
+  /**
+   * The SQL setup to start from: 'compliant' (default), 'guide' (exactly the guide's SQL), or
+   * 'source-only' (nothing of Cargo's: only the source schema and its tables), or 'no-database'
+   * (compliant, but Cargo's database was never created, nor the grants that live in it).
+   */
+  sqlSetup?: 'compliant' | 'guide' | 'source-only' | 'no-database'
+  /** Changes to the SQL setup after it is built (run as the stand-in's superuser). */
+  sql?: (redshift: RedshiftStandIn, names: CargoNames) => Promise<unknown>
 }
 
 export interface Seeded {
@@ -350,22 +349,66 @@ export function paramsFor(names: CargoNames, deployment: 'serverless' | 'provisi
   return resolveParameters(raw, {})
 }
 
-/** The compliant SQL catalogue: Cargo's database, user, function role, exfunc usage and a readable source schema. */
-export function seedCompliantSql(catalog: FakeRedshiftCatalog, names: CargoNames): void {
+/** The role through which the compliant setup lets the Cargo user create Lambda UDFs. */
+export const EXTERNAL_FUNCTION_ROLE = 'cargo_lambda_udf'
+
+/**
+ * The compliant SQL setup, as Cargo's guide writes it, plus what the guide leaves out and the rules
+ * ask for: USAGE on the source schema, CREATE OR REPLACE EXTERNAL FUNCTION for Lambda UDFs, and default privileges for the owner
+ * of the source tables (admin, who creates them here).
+ */
+export async function seedCompliantSql(redshift: RedshiftStandIn, names: CargoNames, withDatabase = true): Promise<void> {
+  await seedGuideSql(redshift, names, withDatabase)
   const [sourceDb = 'sales', sourceSchema = 'crm'] = names.sourceSchema.split('.')
-  catalog.addDatabase(names.database)
-  catalog.addUser(names.dbUser)
-  catalog.grantDatabase(names.database, ['CREATE', 'TEMP'], names.dbUser)
-  catalog.addRole(names.functionRole, { systemPrivileges: ['CREATE OR REPLACE FUNCTION'] })
-  catalog.grantRole(names.functionRole, names.dbUser)
-  catalog.grantLanguage(names.database, 'exfunc', names.dbUser)
-  if (!catalog.data.databases[sourceDb]) catalog.addDatabase(sourceDb)
-  catalog.addSchema(sourceDb, sourceSchema)
-  catalog.grantSchema(sourceDb, sourceSchema, ['USAGE'], names.dbUser)
-  catalog.addDefaultPrivilege(sourceDb, sourceSchema, { grantee: names.dbUser })
-  for (const table of ['accounts', 'contacts']) catalog.addTable(sourceDb, sourceSchema, table)
-  // Default privileges cover new tables; an explicit GRANT covers those that existed before.
-  for (const table of ['accounts', 'contacts']) catalog.grantTable(sourceDb, sourceSchema, table, ['SELECT'], names.dbUser)
+  // Through a role of its own, so that the function role and this privilege can drift apart.
+  await redshift.admin(
+    [
+      `CREATE ROLE ${EXTERNAL_FUNCTION_ROLE}`,
+      `GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE ${EXTERNAL_FUNCTION_ROLE}`,
+      `GRANT ROLE ${EXTERNAL_FUNCTION_ROLE} TO ${names.dbUser}`
+    ].join(';\n')
+  )
+  // The guide grants SELECT but not USAGE on the schema, without which no table in it can be read (r_GRANT).
+  await redshift.admin(`GRANT USAGE ON SCHEMA ${sourceSchema} TO ${names.dbUser}`, { database: sourceDb })
+  await redshift.admin(`ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA ${sourceSchema} GRANT SELECT ON TABLES TO ${names.dbUser}`, { database: sourceDb })
+}
+
+/** Exactly the SQL of Cargo's guide, with one source schema of two tables that existed before the GRANT. */
+export async function seedGuideSql(redshift: RedshiftStandIn, names: CargoNames, withDatabase = true): Promise<void> {
+  if (withDatabase) await redshift.admin(`CREATE DATABASE ${names.database}`)
+  await redshift.admin(
+    [
+      `CREATE USER ${names.dbUser} WITH PASSWORD 'Strong-Passw0rd'`,
+      ...(withDatabase ? [`GRANT ALL ON DATABASE ${names.database} TO ${names.dbUser}`] : []),
+      `CREATE ROLE ${names.functionRole}`,
+      `GRANT CREATE OR REPLACE FUNCTION TO ROLE ${names.functionRole}`,
+      `GRANT ROLE ${names.functionRole} TO ${names.dbUser}`
+    ].join(';\n')
+  )
+  if (withDatabase) await redshift.admin(`GRANT USAGE ON LANGUAGE exfunc TO ${names.dbUser}`, { database: names.database })
+  await seedSourceSql(redshift, names)
+  const [sourceDb = 'sales', sourceSchema = 'crm'] = names.sourceSchema.split('.')
+  await redshift.admin(`GRANT SELECT ON ALL TABLES IN SCHEMA ${sourceDb}.${sourceSchema} TO ${names.dbUser}`, { database: sourceDb })
+}
+
+/** The source schema Cargo reads, with two tables created (and owned) by admin. */
+export async function seedSourceSql(redshift: RedshiftStandIn, names: CargoNames): Promise<void> {
+  const [sourceDb = 'sales', sourceSchema = 'crm'] = names.sourceSchema.split('.')
+  const existing = (await redshift.rows(`SELECT datname FROM pg_database WHERE datname = '${sourceDb}'`)).length > 0
+  if (!existing) await redshift.admin(`CREATE DATABASE ${sourceDb}`)
+  await redshift.admin(
+    [`CREATE SCHEMA ${sourceSchema}`, `CREATE TABLE ${sourceSchema}.accounts (id int)`, `CREATE TABLE ${sourceSchema}.contacts (id int)`].join(';\n'),
+    { database: sourceDb }
+  )
+}
+
+/** The SQL setup a drift starts from. */
+async function seedSql(redshift: RedshiftStandIn, names: CargoNames, drift: Drift): Promise<void> {
+  const setup = drift.sqlSetup ?? 'compliant'
+  if (setup === 'compliant' || setup === 'no-database') await seedCompliantSql(redshift, names, setup === 'compliant')
+  else if (setup === 'guide') await seedGuideSql(redshift, names)
+  else await seedSourceSql(redshift, names)
+  await drift.sql?.(redshift, names)
 }
 
 /** The IAM half of the setup (role, policies, Lambda user) and the network (VPC, security group). */
@@ -490,8 +533,7 @@ export async function seedCompliantServerless(em: Emulators, drift: Drift = {}, 
       port
     })
   }
-  seedCompliantSql(em.catalog, n)
-  drift.sql?.(em.catalog, n)
+  await seedSql(em.data, n, drift)
   return { names: n, params: paramsFor(n, 'serverless'), ...account }
 }
 
@@ -526,9 +568,6 @@ export async function seedCompliantProvisioned(
       redshift.destroy()
     }
   }
-  if (options.sql !== false) {
-    seedCompliantSql(em.catalog, n)
-    drift.sql?.(em.catalog, n)
-  }
+  if (options.sql !== false) await seedSql(em.data, n, drift)
   return { names: n, params: paramsFor(n, 'provisioned'), ...account }
 }

@@ -36,7 +36,6 @@ import { collectLive, type Collector } from '../../src/run.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { startIamRolesProxy, type IamRolesProxy } from '../fakes/redshift-iam-roles-proxy.js'
-import type { FakeRedshiftCatalog } from '../fakes/redshift-data-server.js'
 import {
   ACCOUNT_ID,
   CARGO_IPS,
@@ -48,7 +47,6 @@ import {
   seedCompliantProvisioned,
   seedCompliantServerless,
   startEmulators,
-  type CargoNames,
   type Drift,
   type Emulators,
   type Seeded
@@ -85,13 +83,6 @@ beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'crg-remediate-'))
 })
 
-/** Everything of the SQL setup missing: no database, user or function role. */
-function dropSql(catalog: FakeRedshiftCatalog, n: CargoNames): void {
-  catalog.dropUser(n.dbUser)
-  delete catalog.data.databases[n.database]
-  delete catalog.data.roles[n.functionRole]
-  catalog.data.systemPrivileges = catalog.data.systemPrivileges.filter((g) => g.grantee !== `role:${n.functionRole}`)
-}
 
 /** The account drifted on every rule apply can fix, with things of the owner's own that must survive. */
 const DRIFTED: Drift = {
@@ -102,7 +93,8 @@ const DRIFTED: Drift = {
   ingress: 'none',
   notAssociated: true,
   notPubliclyAccessible: true,
-  sql: dropSql
+  // Everything of the SQL setup missing: no database, user or function role; only the source schema.
+  sqlSetup: 'source-only'
 }
 
 function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInputs {
@@ -225,7 +217,8 @@ describe('apply on Redshift Serverless', () => {
       'sql-grant-exfunc',
       'sql-grant-schema-usage:sales.crm',
       'sql-grant-select:sales.crm',
-      'sql-default-privileges:sales.crm'
+      'sql-default-privileges:sales.crm:admin',
+      'sql-grant-external-function'
     ])
     expect(out.result?.changes).toBe(out.plan?.steps.length)
     // Each change was reported as it happened.
@@ -260,7 +253,7 @@ describe('apply on Redshift Serverless', () => {
     expect(created).toMatchObject({ operation: 'ExecuteStatement', status: 'FINISHED', database: 'dev' })
     expect(em.data.statements.some((s) => s.sql.includes(PASSWORD))).toBe(true)
     expect(JSON.stringify(out.events) + JSON.stringify(out.plan)).not.toContain(PASSWORD)
-    expect(em.catalog.data.users['cargo_user']).toMatchObject({ superuser: false })
+    expect(await em.data.rows(`SELECT usesuper FROM pg_user WHERE usename = 'cargo_user'`)).toEqual([{ usesuper: false }])
 
     // A rerun finds nothing to do.
     const again = await apply(config)
@@ -304,7 +297,8 @@ describe('apply on Redshift Serverless', () => {
       ['sql-grant-exfunc', 'needs sql-create-user, which failed'],
       ['sql-grant-schema-usage:sales.crm', 'needs sql-create-user, which failed'],
       ['sql-grant-select:sales.crm', 'needs sql-create-user, which failed'],
-      ['sql-default-privileges:sales.crm', 'needs sql-create-user, which failed']
+      ['sql-default-privileges:sales.crm:admin', 'needs sql-create-user, which failed'],
+      ['sql-grant-external-function', 'needs sql-grant-function-role, which did not run']
     ])
     expect(first.result?.notRun.map((s) => s.id)).toEqual(first.result?.held.map((h) => h.step.id))
     // Everything that does not depend on a failed step was made.
@@ -322,10 +316,10 @@ describe('apply on Redshift Serverless', () => {
       'sql-grant-function-privilege'
     ])
     expect(first.events.filter((e) => e.kind === 'failed')).toHaveLength(2)
-    expect(first.events.filter((e) => e.kind === 'held')).toHaveLength(6)
+    expect(first.events.filter((e) => e.kind === 'held')).toHaveLength(7)
     expect(first.exitCode).toBe(1)
     expect(em.serverless.calls.some((c) => c.operation === 'UpdateWorkgroup')).toBe(true)
-    expect(em.catalog.data.users['cargo_user']).toBeUndefined()
+    expect(await em.data.rows(`SELECT usename FROM pg_user WHERE usename = 'cargo_user'`)).toEqual([])
 
     const second = await apply(config)
     expect(second.result?.failures).toEqual([])
@@ -337,13 +331,14 @@ describe('apply on Redshift Serverless', () => {
       'sql-grant-exfunc',
       'sql-grant-schema-usage:sales.crm',
       'sql-grant-select:sales.crm',
-      'sql-default-privileges:sales.crm'
+      'sql-default-privileges:sales.crm:admin',
+      'sql-grant-external-function'
     ])
     expect(failing(second.after?.findings)).toEqual(['iam-lambda-user-key'])
   })
 
   it('resumes a reviewed plan file after a step failed: made steps count as done, the rest is made', async () => {
-    const { sql: _sql, ...iamOnly } = DRIFTED
+    const { sqlSetup: _sql, ...iamOnly } = DRIFTED
     void _sql
     const seeded = await seedCompliantServerless(em, iamOnly)
     const file = path.join(dir, 'plan.json')
@@ -397,7 +392,7 @@ describe('apply on Redshift Serverless', () => {
   })
 
   it('applies a reviewed plan file; refuses it when edited; holds back a step whose subject changed since review', async () => {
-    const { sql: _sql, ...iamOnly } = DRIFTED
+    const { sqlSetup: _sql, ...iamOnly } = DRIFTED
     void _sql
     const seeded = await seedCompliantServerless(em, iamOnly)
     const file = path.join(dir, 'plan.json')
@@ -558,7 +553,8 @@ describe('permissions', () => {
       ingress: 'none',
       notAssociated: true,
       notPubliclyAccessible: true,
-      sql: dropSql
+      // Everything of the SQL setup missing: no database, user or function role; only the source schema.
+  sqlSetup: 'source-only'
     })
     const { iam } = seedClients(em)
     const grant = async (document: unknown, name: string) => {
@@ -630,8 +626,8 @@ describe('SQL through the Data API', () => {
       clients.destroy()
     }
     expect(em.data.statements.filter((s) => s.sql.startsWith('CREATE ROLE'))).toHaveLength(1)
-    expect(em.catalog.data.roles[hostile]).toBeDefined()
-    expect(em.catalog.data.users['admin']).toBeDefined()
+    expect(await em.data.rows(`SELECT role_name FROM svv_roles WHERE role_name = '${hostile.replace(/'/g, "''")}'`)).toEqual([{ role_name: hostile }])
+    expect(await em.data.rows(`SELECT usename FROM pg_user WHERE usename = 'admin'`)).toEqual([{ usename: 'admin' }])
   })
 })
 

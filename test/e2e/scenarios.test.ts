@@ -6,16 +6,14 @@
  *
  * One emulator set and one proxy for the file; every test starts from an empty account.
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AttachRolePolicyCommand, CreatePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
-import { parseOutputFile, parseWorkflowCommands, ROOT } from '../action/run-dist.js'
+import { runDistActionLive } from '../action/run-dist.js'
 import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../proxy/aws-proxy.js'
 import {
   CARGO_IPS,
@@ -158,7 +156,6 @@ describe('compliant accounts', () => {
 })
 
 describe('each rule drifted alone: that rule fails, the rules requiring it are skipped, every other rule passes', () => {
-  const CARGO = 'user:cargo_user'
   interface Row {
     rule: string
     drift: Drift
@@ -192,44 +189,27 @@ describe('each rule drifted alone: that rule fails, the rules requiring it are s
     { rule: 'network-cargo-ip-inbound', drift: { ingress: 'none' } },
     { rule: 'iam-lambda-user', drift: { lambdaUser: 'no-policy' } },
     { rule: 'iam-lambda-user-key', drift: { lambdaUser: 'no-key' } },
-    { rule: 'sql-database', drift: { sql: (c, n) => void delete c.data.databases[n.database] } },
-    {
-      rule: 'sql-user',
-      drift: {
-        sql: (c, n) => {
-          const user = c.data.users[n.dbUser]
-          if (user) user.superuser = true
-        }
-      }
-    },
-    { rule: 'sql-database-all', drift: { sql: (c, n) => void c.revokeDatabase(n.database, ['CREATE'], n.dbUser) } },
-    {
-      rule: 'sql-function-role',
-      drift: { sql: (c, n) => void (c.data.userRoles = c.data.userRoles.filter((g) => !(g.user === n.dbUser && g.role === n.functionRole))) }
-    },
+    { rule: 'sql-database', drift: { sqlSetup: 'no-database' } },
+    { rule: 'sql-user', drift: { sql: (r, n) => r.admin(`ALTER USER ${n.dbUser} CREATEUSER`) } },
+    { rule: 'sql-database-all', drift: { sql: (r, n) => r.admin(`REVOKE CREATE ON DATABASE ${n.database} FROM ${n.dbUser}`) } },
+    { rule: 'sql-function-role', drift: { sql: (r, n) => r.admin(`REVOKE ROLE ${n.functionRole} FROM ${n.dbUser}`) } },
     {
       rule: 'sql-exfunc-usage',
-      drift: {
-        sql: (c, n) => {
-          const db = c.db(n.database)
-          db.languageGrants = db.languageGrants.filter((g) => !(g.language === 'exfunc' && g.grantee === CARGO))
-        }
-      }
+      drift: { sql: (r, n) => r.admin(`REVOKE USAGE ON LANGUAGE exfunc FROM ${n.dbUser}`, { database: n.database }) }
     },
     {
       rule: 'sql-source-select',
       drift: {
-        sql: (c, n) => {
+        sql: (r, n) => {
           const [database = '', schema = ''] = n.sourceSchema.split('.')
-          const table = c.table(database, schema, 'contacts')
-          table.grants = table.grants.filter((g) => g.grantee !== CARGO)
+          return r.admin(`REVOKE SELECT ON ${schema}.contacts FROM ${n.dbUser}`, { database })
         }
       }
     }
   ]
 
   it('the table has one row per rule of the catalogue that can drift alone', () => {
-    const warnings = ['network-cargo-ingress-narrow', 'iam-lambda-user-key-age', 'sql-source-default-privileges', 'redshift-exists']
+    const warnings = ['network-cargo-ingress-narrow', 'iam-lambda-user-key-age', 'sql-source-default-privileges', 'sql-external-function', 'redshift-exists']
     expect(ROWS.map((r) => r.rule).sort()).toEqual([...requires.keys()].filter((id) => !warnings.includes(id)).sort())
   })
 
@@ -305,7 +285,7 @@ describe('IAM policies judged by meaning, on the live account', () => {
 describe('access denied per operation (the proxy answers as AWS would): error naming the action, never pass', () => {
   const ROLE = ['iam-role-exists', 'iam-role-trusts-redshift', 'iam-role-trusts-lambda', 'iam-role-cross-account-attached', 'iam-role-lambda-policies']
   const NETWORK = ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']
-  const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-source-select', 'sql-source-default-privileges']
+  const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-external-function', 'sql-source-select', 'sql-source-default-privileges']
   const ROWS: Array<{ service: Service; operation: string; errors: string[] }> = [
     { service: 'iam', operation: 'GetRole', errors: [...ROLE, 'redshift-role-associated'] },
     { service: 'iam', operation: 'GetUser', errors: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age'] },
@@ -366,45 +346,10 @@ describe('throttling', () => {
 })
 
 describe('the bundled action (dist/index.js) in live mode', () => {
-  /**
-   * Like test/action/run-dist.ts's runDistAction, but asynchronous: the fakes and the proxy run
-   * in this process, so a spawnSync would block them while the action waits for their answers.
-   */
-  async function runDistLive(inputs: Record<string, string>, extraEnv: Record<string, string>) {
-    const dir = mkdtempSync(join(tmpdir(), 'crg-action-live-'))
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary')
-    writeFileSync(outputFile, '')
-    writeFileSync(summaryFile, '')
-    const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
-    const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
-      cwd: dir,
-      env: { ...clean, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: dir, ...inputEnv, ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    const status = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
-    clearTimeout(timer)
-    return {
-      status,
-      stdout,
-      stderr,
-      dir,
-      commands: parseWorkflowCommands(stdout),
-      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-      summary: readFileSync(summaryFile, 'utf8')
-    }
-  }
-
   it('audits the emulated account and reports the one drift in outputs, annotations, summary and report', async () => {
     const seeded = await seedCompliantServerless(em, { notPubliclyAccessible: true })
     const n = seeded.names
-    const run = await runDistLive(
+    const run = await runDistActionLive(
       {
         region: em.region,
         'cargo-role-arn': CARGO_ROLE_ARN,
@@ -422,12 +367,12 @@ describe('the bundled action (dist/index.js) in live mode', () => {
       env
     )
     expect(run.status, run.stderr + run.stdout).toBe(1)
-    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '20', 'report-path': 'report.json' })
+    expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '21', 'report-path': 'report.json' })
     const annotated = run.commands.filter((c) => c.command === 'error' && c.properties['title'])
     expect(annotated.map((c) => c.properties['title']?.split(':')[0])).toEqual(['redshift-publicly-accessible'])
     expect(run.summary).toContain('redshift-publicly-accessible')
     const report = JSON.parse(readFileSync(join(run.dir, 'report.json'), 'utf8')) as Report
-    expect(report.summary).toMatchObject({ total: 21, pass: 20, fail: 1, error: 0 })
+    expect(report.summary).toMatchObject({ total: 22, pass: 21, fail: 1, error: 0 })
     // It read the account through the emulators (by way of the proxy), not a state file.
     expect(proxy.calls.some((c) => c.service === 'redshift-serverless' && c.operation === 'GetWorkgroup')).toBe(true)
   })

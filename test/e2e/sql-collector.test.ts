@@ -1,21 +1,17 @@
-import {
-  BatchExecuteStatementCommand,
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  RedshiftDataClient
-} from '@aws-sdk/client-redshift-data'
-import { afterEach, describe, expect, it } from 'vitest'
+/**
+ * collectSql through the real Redshift Data API client against the Redshift stand-in on a real
+ * PostgreSQL (test/fakes/redshift-pg): every statement the audit sends must be one Redshift accepts
+ * (the stand-in refuses leader-node functions next to system views, set operations across type
+ * categories, ...), and every fact must come out right for each path a grant can take.
+ */
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { collectSql, type DataApiTarget } from '../../src/collect/aws/sql.js'
+import { statementClassOf } from '../../src/collect/aws/sql-statements.js'
 import type { CollectContext } from '../../src/collect/types.js'
 import type { Parameters } from '../../src/config/parameters.js'
-import type { AccountState, SqlState, UnavailableFact } from '../../src/state/types.js'
-import {
-  FakeRedshiftCatalog,
-  startFakeRedshiftData,
-  type FakeRedshiftDataOptions,
-  type FakeRedshiftDataServer
-} from '../fakes/redshift-data-server.js'
+import type { AccountState, SqlSourceSchemaState, SqlState, UnavailableFact } from '../../src/state/types.js'
+import { startRedshiftStandIn, type FakeCall, type FakeFault, type RedshiftStandIn } from '../fakes/redshift-pg/stand-in.js'
 
 /** Only what the SQL collector reads; Parameters grows with other features, hence Partial and a cast below. */
 const BASE_PARAMS: Partial<Parameters> = {
@@ -30,6 +26,7 @@ const BASE_PARAMS: Partial<Parameters> = {
   dbUser: 'cargo_user',
   functionRole: 'cargo_fn',
   sourceSchemas: [{ database: 'sales_db', schema: 'crm' }],
+  sourceTableOwners: [],
   rules: [],
   disableRules: [],
   failOn: 'error',
@@ -41,44 +38,72 @@ const BASE_PARAMS: Partial<Parameters> = {
 
 const TARGET: DataApiTarget = { workgroupName: 'cargo-wg', database: 'dev' }
 
-/** Everything Cargo's setup page asks for, plus a readable source schema. */
-function compliantCatalog(): FakeRedshiftCatalog {
-  return new FakeRedshiftCatalog()
-    .addDatabase('cargo_db')
-    .addUser('cargo_user')
-    .grantDatabase('cargo_db', ['CREATE', 'TEMP'], 'cargo_user')
-    .addRole('cargo_fn', { systemPrivileges: ['CREATE OR REPLACE FUNCTION'] })
-    .grantRole('cargo_fn', 'cargo_user')
-    .grantLanguage('cargo_db', 'exfunc', 'cargo_user')
-    .addDatabase('sales_db')
-    .addSchema('sales_db', 'crm')
-    .addTable('sales_db', 'crm', 'accounts')
-    .addTable('sales_db', 'crm', 'contacts')
-    .grantSchema('sales_db', 'crm', ['USAGE'], 'cargo_user')
-    .grantTable('sales_db', 'crm', 'accounts', ['SELECT'], 'cargo_user')
-    .grantTable('sales_db', 'crm', 'contacts', ['SELECT'], 'cargo_user')
-    .addDefaultPrivilege('sales_db', 'crm', { grantee: 'cargo_user' })
+let redshift: RedshiftStandIn
+let intercept: ((call: FakeCall) => FakeFault | undefined) | undefined
+let sessionUser: string | undefined
+
+beforeAll(async () => {
+  redshift = await startRedshiftStandIn({ pollsToFinish: 2, intercept: (call) => intercept?.(call), sessionUser: () => sessionUser ?? 'admin' })
+}, 60_000)
+afterAll(async () => {
+  await redshift?.close()
+})
+beforeEach(async () => {
+  intercept = undefined
+  sessionUser = undefined
+  await redshift.reset()
+})
+
+/** Everything Cargo's setup page asks for, plus a readable source schema whose future tables are covered. */
+async function compliant(): Promise<void> {
+  await redshift.admin('CREATE DATABASE cargo_db; CREATE DATABASE sales_db')
+  await redshift.admin(
+    [
+      "CREATE USER cargo_user PASSWORD 'Strong-Passw0rd'",
+      'GRANT CREATE, TEMP ON DATABASE cargo_db TO cargo_user',
+      'CREATE ROLE cargo_fn',
+      'GRANT CREATE OR REPLACE FUNCTION TO ROLE cargo_fn',
+      'GRANT ROLE cargo_fn TO cargo_user'
+    ].join(';\n')
+  )
+  await redshift.admin('GRANT USAGE ON LANGUAGE exfunc TO cargo_user', { database: 'cargo_db' })
+  await redshift.admin(
+    [
+      'CREATE SCHEMA crm',
+      'CREATE TABLE crm.accounts (id int)',
+      'CREATE TABLE crm.contacts (id int)',
+      'GRANT USAGE ON SCHEMA crm TO cargo_user',
+      'GRANT SELECT ON crm.accounts TO cargo_user',
+      'GRANT SELECT ON crm.contacts TO cargo_user',
+      'ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm GRANT SELECT ON TABLES TO cargo_user'
+    ].join(';\n'),
+    { database: 'sales_db' }
+  )
+}
+const sales = (sql: string) => redshift.admin(sql, { database: 'sales_db' })
+
+const COMPLIANT_SCHEMA: SqlSourceSchemaState = {
+  database: 'sales_db',
+  schema: 'crm',
+  exists: true,
+  usage: true,
+  tables: [
+    { name: 'accounts', select: true, kind: 'table', owner: 'admin' },
+    { name: 'contacts', select: true, kind: 'table', owner: 'admin' }
+  ],
+  defaultSelect: true,
+  futureTableOwners: [{ name: 'admin', covered: true }],
+  uncoveredOwners: []
 }
 
 const COMPLIANT_SQL: SqlState = {
   database: { name: 'cargo_db', exists: true },
   user: { name: 'cargo_user', exists: true, superuser: false },
   databasePrivileges: ['CREATE', 'TEMP'],
-  functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE FUNCTION'], grantedToUser: true },
+  functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE FUNCTION'], grantedToUser: true, userPrivilegeVia: 'cargo_fn' },
   exfuncUsage: true,
-  sourceSchemas: [
-    {
-      database: 'sales_db',
-      schema: 'crm',
-      exists: true,
-      usage: true,
-      tables: [
-        { name: 'accounts', select: true },
-        { name: 'contacts', select: true }
-      ],
-      defaultSelect: true
-    }
-  ]
+  externalFunction: { allowed: false },
+  sourceSchemas: [COMPLIANT_SCHEMA]
 }
 
 interface TestContext {
@@ -115,326 +140,352 @@ function makeContext(params: Partial<Parameters> = {}, needs: (pointer: string) 
   return { ctx, state, unavailable, calls }
 }
 
-let server: FakeRedshiftDataServer | undefined
-
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
-
-async function start(catalog: FakeRedshiftCatalog, options: Omit<FakeRedshiftDataOptions, 'catalog'> = {}) {
-  server = await startFakeRedshiftData({ catalog, pollsToFinish: 2, ...options })
-  const client = new RedshiftDataClient({
-    endpoint: server.url,
+function client(): RedshiftDataClient {
+  return new RedshiftDataClient({
+    endpoint: redshift.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDFAKEFAKEFAKE', secretAccessKey: 'fake-secret' },
     maxAttempts: 1
   })
-  return { server, client }
 }
 
-async function audit(
-  catalog: FakeRedshiftCatalog,
-  params: Partial<Parameters> = {},
-  options: Omit<FakeRedshiftDataOptions, 'catalog'> & { target?: DataApiTarget; needs?: (p: string) => boolean } = {}
-) {
-  const { target = TARGET, needs, ...serverOptions } = options
-  const { server, client } = await start(catalog, serverOptions)
-  const t = makeContext(params, needs)
-  await collectSql(t.ctx, client, target)
-  return { ...t, server, sql: t.state.sql ?? {} }
+async function audit(params: Partial<Parameters> = {}, options: { target?: DataApiTarget; needs?: (p: string) => boolean } = {}) {
+  redshift.statements.length = 0
+  redshift.log.length = 0
+  for (const k of Object.keys(redshift.calls)) delete redshift.calls[k]
+  const t = makeContext(params, options.needs)
+  await collectSql(t.ctx, client(), options.target ?? TARGET)
+  // Redshift would have accepted every statement: none was refused by the stand-in.
+  for (const s of redshift.statements) expect(s.error ?? '', s.sql).not.toMatch(/not supported on Redshift tables|cannot be matched|syntax error/)
+  return { ...t, sql: t.state.sql ?? {} }
 }
 
-describe('collectSql against the fake Data API', () => {
-  it('reads a compliant catalogue into every SqlState field with three statements', async () => {
-    const { sql, unavailable, server } = await audit(compliantCatalog())
+describe('collectSql against the Redshift stand-in', () => {
+  it('reads a compliant account into every SqlState field, statements of one class each, side by side', async () => {
+    await compliant()
+    const { sql, unavailable } = await audit()
     expect(unavailable).toEqual([])
     expect(sql).toEqual(COMPLIANT_SQL)
-    // Account-wide in 'dev', exfunc in cargo_db, one per source database.
-    expect(server.calls['ExecuteStatement']).toBe(3)
-    expect(server.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev', 'sales_db'])
-    expect(server.statements.every((s) => s.status === 'FINISHED')).toBe(true)
-    expect(server.calls['BatchExecuteStatement']).toBeUndefined()
+    // identities in 'dev', grants with exfunc in cargo_db, catalogue + grants in sales_db.
+    expect(redshift.calls['ExecuteStatement']).toBe(4)
+    expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev', 'sales_db', 'sales_db'])
+    expect(redshift.statements.every((s) => s.status === 'FINISHED')).toBe(true)
+    for (const s of redshift.statements) expect(['leader-catalog', 'system-views']).toContain(statementClassOf(s.sql))
+    // Every ExecuteStatement was sent before the first GetStatementResult: no statement waits on another.
+    const firstResult = redshift.log.findIndex((c) => c.operation === 'GetStatementResult')
+    const lastExecute = redshift.log.map((c) => c.operation).lastIndexOf('ExecuteStatement')
+    expect(lastExecute).toBeLessThan(firstResult)
+    expect(redshift.calls['BatchExecuteStatement']).toBeUndefined()
   })
 
-  it('folds the exfunc check into the account statement when the Data API database is the Cargo database', async () => {
-    const { sql, unavailable, server } = await audit(compliantCatalog(), {}, { target: { ...TARGET, database: 'cargo_db' } })
+  it('folds the exfunc check into the grants statement when the Data API database is the Cargo database', async () => {
+    await compliant()
+    const { sql, unavailable } = await audit({}, { target: { ...TARGET, database: 'cargo_db' } })
     expect(unavailable).toEqual([])
     expect(sql).toEqual(COMPLIANT_SQL)
-    expect(server.calls['ExecuteStatement']).toBe(2)
+    expect(redshift.calls['ExecuteStatement']).toBe(4)
   })
 
   it('sends each statement through ctx.call and polls DescribeStatement until FINISHED', async () => {
-    const { calls, server } = await audit(compliantCatalog(), {}, { pollsToFinish: 3 })
-    expect(new Set(calls)).toEqual(
-      new Set(['redshift-data:ExecuteStatement', 'redshift-data:DescribeStatement', 'redshift-data:GetStatementResult'])
-    )
-    expect(server.calls['DescribeStatement']).toBe(9)
-    expect(calls.filter((c) => c.endsWith('DescribeStatement'))).toHaveLength(9)
-    const describes = server.log.filter((c) => c.operation === 'DescribeStatement')
+    await compliant()
+    const { calls } = await audit()
+    expect(new Set(calls)).toEqual(new Set(['redshift-data:ExecuteStatement', 'redshift-data:DescribeStatement', 'redshift-data:GetStatementResult']))
+    expect(redshift.calls['DescribeStatement']).toBe(8)
+    expect(calls.filter((c) => c.endsWith('DescribeStatement'))).toHaveLength(8)
+    const describes = redshift.log.filter((c) => c.operation === 'DescribeStatement')
     expect(describes.every((c) => c.input['WaitTimeSeconds'] === 2)).toBe(true)
   })
 
   it('waits for a slow statement with backoff and long polls', async () => {
-    const { sql, unavailable } = await audit(compliantCatalog(), {}, {
-      intercept: ({ operation }) => (operation === 'ExecuteStatement' ? { delayMs: 300 } : undefined)
-    })
+    await compliant()
+    intercept = ({ operation }) => (operation === 'ExecuteStatement' ? { delayMs: 300 } : undefined)
+    const { sql, unavailable } = await audit()
     expect(unavailable).toEqual([])
     expect(sql).toEqual(COMPLIANT_SQL)
   })
 
   describe('each drifted fact alone', () => {
-    type Drift = [string, (c: FakeRedshiftCatalog) => FakeRedshiftCatalog, Partial<SqlState>, Partial<Parameters>?]
+    type Drift = [string, () => Promise<unknown>, Partial<SqlState>, Partial<Parameters>?]
+    const schema = (patch: Partial<SqlSourceSchemaState>): Partial<SqlState> => ({ sourceSchemas: [{ ...COMPLIANT_SCHEMA, ...patch }] })
     const drifts: Drift[] = [
-      [
-        'no Cargo database',
-        () => {
-          const c = compliantCatalog()
-          delete c.data.databases['cargo_db']
-          return c
-        },
-        { database: { name: 'cargo_db', exists: false }, databasePrivileges: [], exfuncUsage: false }
-      ],
+      ['no Cargo database', () => Promise.resolve(), { database: { name: 'other_db', exists: false }, databasePrivileges: [], exfuncUsage: false }, { database: 'other_db' }],
       [
         'no Cargo user',
-        (c) => c.dropUser('cargo_user'),
+        () => Promise.resolve(),
         {
-          user: { name: 'cargo_user', exists: false },
+          user: { name: 'nobody', exists: false },
           databasePrivileges: [],
-          functionRole: { ...COMPLIANT_SQL.functionRole, grantedToUser: false },
+          functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE FUNCTION'], grantedToUser: false },
           exfuncUsage: false,
           sourceSchemas: [
             {
-              ...COMPLIANT_SQL.sourceSchemas[0]!,
+              ...COMPLIANT_SCHEMA,
               usage: false,
-              tables: [
-                { name: 'accounts', select: false },
-                { name: 'contacts', select: false }
-              ],
-              defaultSelect: false
+              tables: COMPLIANT_SCHEMA.tables.map((t) => ({ ...t, select: false })),
+              defaultSelect: false,
+              futureTableOwners: [{ name: 'admin', covered: false }],
+              uncoveredOwners: ['admin']
             }
           ]
-        }
+        },
+        { dbUser: 'nobody' }
       ],
       [
         'a superuser Cargo user',
-        (c) => {
-          c.data.users['cargo_user']!.superuser = true
-          return c
-        },
-        { user: { name: 'cargo_user', exists: true, superuser: true } }
+        () => redshift.admin('ALTER USER cargo_user CREATEUSER'),
+        { user: { name: 'cargo_user', exists: true, superuser: true }, functionRole: { ...COMPLIANT_SQL.functionRole, userPrivilegeVia: 'superuser' }, externalFunction: { allowed: true, via: 'superuser' } }
       ],
-      [
-        'no CREATE on the database (TEMP through PUBLIC)',
-        (c) => c.revokeDatabase('cargo_db', ['CREATE', 'TEMP'], 'cargo_user'),
-        { databasePrivileges: ['TEMP'] }
-      ],
-      [
-        'neither CREATE nor TEMP',
-        (c) => c.revokeDatabase('cargo_db', ['CREATE', 'TEMP'], 'cargo_user').revokeDatabase('cargo_db', ['TEMP'], { public: true }),
-        { databasePrivileges: [] }
-      ],
-      [
-        'CREATE only',
-        (c) => c.revokeDatabase('cargo_db', ['TEMP'], 'cargo_user').revokeDatabase('cargo_db', ['TEMP'], { public: true }),
-        { databasePrivileges: ['CREATE'] }
-      ],
+      ['no CREATE on the database (TEMP through PUBLIC)', () => redshift.admin('REVOKE CREATE, TEMP ON DATABASE cargo_db FROM cargo_user; GRANT TEMP ON DATABASE cargo_db TO PUBLIC'), { databasePrivileges: ['TEMP'] }],
+      ['neither CREATE nor TEMP', () => redshift.admin('REVOKE CREATE, TEMP ON DATABASE cargo_db FROM cargo_user; REVOKE TEMP ON DATABASE cargo_db FROM PUBLIC'), { databasePrivileges: [] }],
+      ['CREATE only', () => redshift.admin('REVOKE TEMP ON DATABASE cargo_db FROM cargo_user; REVOKE TEMP ON DATABASE cargo_db FROM PUBLIC'), { databasePrivileges: ['CREATE'] }],
       [
         'no function role',
-        (c) => {
-          delete c.data.roles['cargo_fn']
-          c.data.userRoles = []
-          c.data.systemPrivileges = []
-          return c
-        },
+        () => redshift.admin('REVOKE ROLE cargo_fn FROM cargo_user; DROP ROLE cargo_fn'),
         { functionRole: { name: 'cargo_fn', exists: false, systemPrivileges: [], grantedToUser: false } }
       ],
       [
         'a function role without the system privilege',
-        (c) => {
-          c.data.systemPrivileges = []
-          return c
-        },
-        { functionRole: { ...COMPLIANT_SQL.functionRole, systemPrivileges: [] } }
+        () => redshift.admin('REVOKE CREATE OR REPLACE FUNCTION FROM ROLE cargo_fn'),
+        { functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: [], grantedToUser: true } }
       ],
       [
         'a function role with only CREATE OR REPLACE EXTERNAL FUNCTION',
-        (c) => {
-          c.data.systemPrivileges = []
-          return c.grantSystemPrivilege('CREATE OR REPLACE EXTERNAL FUNCTION', { role: 'cargo_fn' })
-        },
-        { functionRole: { ...COMPLIANT_SQL.functionRole, systemPrivileges: ['CREATE OR REPLACE EXTERNAL FUNCTION'] } }
+        () => redshift.admin('REVOKE CREATE OR REPLACE FUNCTION FROM ROLE cargo_fn; GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE cargo_fn'),
+        {
+          functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE EXTERNAL FUNCTION'], grantedToUser: true },
+          externalFunction: { allowed: true, via: 'cargo_fn' }
+        }
       ],
       [
         'the function role not granted to the user',
-        (c) => {
-          c.data.userRoles = []
-          return c
-        },
-        { functionRole: { ...COMPLIANT_SQL.functionRole, grantedToUser: false } }
+        () => redshift.admin('REVOKE ROLE cargo_fn FROM cargo_user'),
+        { functionRole: { name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE FUNCTION'], grantedToUser: false } }
       ],
-      [
-        'exfunc USAGE missing',
-        (c) => {
-          c.db('cargo_db').languageGrants = c.db('cargo_db').languageGrants.filter((g) => g.language !== 'exfunc')
-          return c
-        },
-        { exfuncUsage: false }
-      ],
+      ['exfunc USAGE missing', () => redshift.admin('REVOKE USAGE ON LANGUAGE exfunc FROM cargo_user', { database: 'cargo_db' }), { exfuncUsage: false }],
       [
         'exfunc USAGE granted in another database only',
-        (c) => {
-          c.db('cargo_db').languageGrants = c.db('cargo_db').languageGrants.filter((g) => g.language !== 'exfunc')
-          return c.grantLanguage('dev', 'exfunc', 'cargo_user')
+        async () => {
+          await redshift.admin('REVOKE USAGE ON LANGUAGE exfunc FROM cargo_user', { database: 'cargo_db' })
+          await redshift.admin('GRANT USAGE ON LANGUAGE exfunc TO cargo_user', { database: 'sales_db' })
         },
         { exfuncUsage: false }
       ],
       [
         'source schema missing',
-        (c) => {
-          delete c.db('sales_db').schemas['crm']
-          return c
-        },
-        { sourceSchemas: [{ database: 'sales_db', schema: 'crm', exists: false, usage: false, tables: [], defaultSelect: false }] }
+        () => Promise.resolve(),
+        { sourceSchemas: [{ database: 'sales_db', schema: 'gone', exists: false, usage: false, tables: [], defaultSelect: false }] },
+        { sourceSchemas: [{ database: 'sales_db', schema: 'gone' }] }
       ],
       [
         'source database missing',
-        (c) => {
-          delete c.data.databases['sales_db']
-          return c
-        },
-        { sourceSchemas: [{ database: 'sales_db', schema: 'crm', exists: false, usage: false, tables: [], defaultSelect: false }] }
+        () => Promise.resolve(),
+        { sourceSchemas: [{ database: 'nowhere_db', schema: 'crm', exists: false, usage: false, tables: [], defaultSelect: false }] },
+        { sourceSchemas: [{ database: 'nowhere_db', schema: 'crm' }] }
       ],
-      [
-        'no USAGE on the source schema',
-        (c) => {
-          c.schema('sales_db', 'crm').grants = []
-          return c
-        },
-        { sourceSchemas: [{ ...COMPLIANT_SQL.sourceSchemas[0]!, usage: false }] }
-      ],
+      ['no USAGE on the source schema', () => sales('REVOKE USAGE ON SCHEMA crm FROM cargo_user'), schema({ usage: false })],
       [
         'one table without SELECT',
-        (c) => {
-          c.table('sales_db', 'crm', 'contacts').grants = []
-          return c
-        },
-        {
-          sourceSchemas: [
-            {
-              ...COMPLIANT_SQL.sourceSchemas[0]!,
-              tables: [
-                { name: 'accounts', select: true },
-                { name: 'contacts', select: false }
-              ]
-            }
-          ]
-        }
+        () => sales('REVOKE SELECT ON crm.contacts FROM cargo_user'),
+        schema({ tables: [COMPLIANT_SCHEMA.tables[0]!, { ...COMPLIANT_SCHEMA.tables[1]!, select: false }] })
+      ],
+      [
+        'a view without SELECT',
+        () => sales('CREATE VIEW crm.v_accounts AS SELECT id FROM crm.accounts; REVOKE SELECT ON crm.v_accounts FROM cargo_user'),
+        schema({ tables: [...COMPLIANT_SCHEMA.tables, { name: 'v_accounts', select: false, kind: 'view', owner: 'admin' }] })
       ],
       [
         'no default privileges for future tables',
-        (c) => {
-          c.schema('sales_db', 'crm').defaultPrivileges = []
-          return c
-        },
-        { sourceSchemas: [{ ...COMPLIANT_SQL.sourceSchemas[0]!, defaultSelect: false }] }
+        () => sales('ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm REVOKE SELECT ON TABLES FROM cargo_user'),
+        schema({ defaultSelect: false, futureTableOwners: [{ name: 'admin', covered: false }], uncoveredOwners: ['admin'] })
       ],
       [
         'default privileges granted to another user',
-        (c) => {
-          c.schema('sales_db', 'crm').defaultPrivileges = []
-          return c.addUser('someone').addDefaultPrivilege('sales_db', 'crm', { grantee: 'someone' })
+        async () => {
+          await redshift.admin("CREATE USER someone PASSWORD 'Strong-Passw0rd'")
+          await sales(
+            'ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm REVOKE SELECT ON TABLES FROM cargo_user; ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm GRANT SELECT ON TABLES TO someone'
+          )
         },
-        { sourceSchemas: [{ ...COMPLIANT_SQL.sourceSchemas[0]!, defaultSelect: false }] }
+        schema({ defaultSelect: false, futureTableOwners: [{ name: 'admin', covered: false }], uncoveredOwners: ['admin'] })
       ],
       [
-        'an empty source schema',
-        (c) => {
-          c.schema('sales_db', 'crm').tables = {}
-          return c
+        'tables of another owner, whose future tables are not covered',
+        async () => {
+          await redshift.admin("CREATE USER loader PASSWORD 'Strong-Passw0rd'")
+          await sales('GRANT USAGE, CREATE ON SCHEMA crm TO loader')
+          await redshift.admin('CREATE TABLE crm.events (id int); GRANT SELECT ON crm.events TO cargo_user', { database: 'sales_db', user: 'loader' })
         },
-        { sourceSchemas: [{ ...COMPLIANT_SQL.sourceSchemas[0]!, tables: [] }] }
+        schema({
+          tables: [COMPLIANT_SCHEMA.tables[0]!, COMPLIANT_SCHEMA.tables[1]!, { name: 'events', select: true, kind: 'table', owner: 'loader' }],
+          defaultSelect: false,
+          futureTableOwners: [
+            { name: 'admin', covered: true },
+            { name: 'loader', covered: false }
+          ],
+          uncoveredOwners: ['loader']
+        })
+      ],
+      [
+        'an empty source schema (its owner makes the future tables)',
+        () => sales('DROP TABLE crm.accounts; DROP TABLE crm.contacts'),
+        schema({ tables: [] })
       ]
     ]
 
     it.each(drifts)('%s', async (_name, drift, expected, params) => {
-      const { sql, unavailable } = await audit(drift(compliantCatalog()), params ?? {})
+      await compliant()
+      await drift()
+      const { sql, unavailable } = await audit(params ?? {})
       expect(unavailable).toEqual([])
       expect(sql).toEqual({ ...COMPLIANT_SQL, ...expected })
     })
 
-    it('sends the exfunc statement alongside the account-wide one; a missing Cargo database makes it false, not unavailable', async () => {
-      const c = compliantCatalog()
-      delete c.data.databases['cargo_db']
-      const { server, sql, unavailable } = await audit(c)
-      // Three statements, none waiting on another: dev (account-wide), cargo_db (exfunc, fails), sales_db.
-      expect(server.calls['ExecuteStatement']).toBe(3)
-      expect(sql.database).toEqual({ name: 'cargo_db', exists: false })
+    it('sends the exfunc statement alongside the others; a missing Cargo database makes it false, not unavailable', async () => {
+      await compliant()
+      const { sql, unavailable } = await audit({ database: 'missing_db' })
+      // identities in dev, grants in missing_db (fails: read again in dev), two in sales_db.
+      expect(redshift.calls['ExecuteStatement']).toBe(5)
+      expect(unavailable).toEqual([])
+      expect(sql.functionRole).toEqual(COMPLIANT_SQL.functionRole)
+      expect(sql.database).toEqual({ name: 'missing_db', exists: false })
       expect(sql.exfuncUsage).toBe(false)
       expect(unavailable.filter((u) => u.pointer === '/sql/exfuncUsage')).toEqual([])
     })
   })
 
-  describe('privileges held through PUBLIC and roles', () => {
+  describe('every path a privilege can take', () => {
     it('counts a role granted through nested roles', async () => {
-      const c = compliantCatalog()
-      c.data.userRoles = []
-      c.addRole('outer').addRole('middle').grantRole('outer', 'cargo_user').grantRole('middle', { role: 'outer' })
-      c.grantRole('cargo_fn', { role: 'middle' })
-      const { sql, unavailable } = await audit(c)
+      await compliant()
+      await redshift.admin('REVOKE ROLE cargo_fn FROM cargo_user; CREATE ROLE outer_r; CREATE ROLE middle_r; GRANT ROLE outer_r TO cargo_user; GRANT ROLE middle_r TO ROLE outer_r; GRANT ROLE cargo_fn TO ROLE middle_r')
+      const { sql, unavailable } = await audit()
       expect(unavailable).toEqual([])
       expect(sql.functionRole).toEqual(COMPLIANT_SQL.functionRole)
     })
 
-    it('looks three role grants deep, not further', async () => {
-      const c = compliantCatalog()
-      c.data.userRoles = []
-      c.addRole('r1').addRole('r2').addRole('r3').addRole('r4')
-      c.grantRole('r1', 'cargo_user').grantRole('r2', { role: 'r1' }).grantRole('r3', { role: 'r2' }).grantRole('cargo_fn', { role: 'r3' })
-      expect((await audit(c)).sql.functionRole?.grantedToUser).toBe(true)
-      await server?.close()
-      c.data.roleRoles = c.data.roleRoles.filter((g) => g.granted !== 'cargo_fn')
-      c.grantRole('r4', { role: 'r3' }).grantRole('cargo_fn', { role: 'r4' })
-      expect((await audit(c)).sql.functionRole?.grantedToUser).toBe(false)
+    it('follows role grants at any depth (five here), with no fixed hop count', async () => {
+      await compliant()
+      await redshift.admin(
+        [
+          'REVOKE ROLE cargo_fn FROM cargo_user',
+          ...['r1', 'r2', 'r3', 'r4', 'r5'].map((r) => `CREATE ROLE ${r}`),
+          'GRANT ROLE r1 TO cargo_user',
+          'GRANT ROLE r2 TO ROLE r1',
+          'GRANT ROLE r3 TO ROLE r2',
+          'GRANT ROLE r4 TO ROLE r3',
+          'GRANT ROLE r5 TO ROLE r4',
+          'GRANT ROLE cargo_fn TO ROLE r5'
+        ].join(';\n')
+      )
+      const { sql, unavailable } = await audit()
+      expect(unavailable).toEqual([])
+      expect(sql.functionRole?.grantedToUser).toBe(true)
+    })
+
+    it('counts a system privilege the function role inherits from a role granted to it', async () => {
+      await compliant()
+      await redshift.admin('REVOKE CREATE OR REPLACE FUNCTION FROM ROLE cargo_fn; CREATE ROLE udf_makers; GRANT CREATE OR REPLACE FUNCTION TO ROLE udf_makers; GRANT ROLE udf_makers TO ROLE cargo_fn')
+      const { sql } = await audit()
+      expect(sql.functionRole).toEqual({ ...COMPLIANT_SQL.functionRole, userPrivilegeVia: 'udf_makers' })
+    })
+
+    it('counts the documented default role sys:dba (r_roles-default) for both function privileges', async () => {
+      await compliant()
+      await redshift.admin('REVOKE ROLE cargo_fn FROM cargo_user; GRANT ROLE "sys:dba" TO cargo_user')
+      const { sql } = await audit()
+      expect(sql.functionRole).toEqual({ name: 'cargo_fn', exists: true, systemPrivileges: ['CREATE OR REPLACE FUNCTION'], grantedToUser: false, userPrivilegeVia: 'sys:dba' })
+      expect(sql.externalFunction).toEqual({ allowed: true, via: 'sys:dba' })
     })
 
     it('counts exfunc USAGE granted to PUBLIC', async () => {
-      const c = compliantCatalog()
-      c.db('cargo_db').languageGrants = c.db('cargo_db').languageGrants.filter((g) => g.language !== 'exfunc')
-      c.grantLanguage('cargo_db', 'exfunc', { public: true })
-      expect((await audit(c)).sql.exfuncUsage).toBe(true)
+      await compliant()
+      await redshift.admin('REVOKE USAGE ON LANGUAGE exfunc FROM cargo_user; GRANT USAGE ON LANGUAGE exfunc TO PUBLIC', { database: 'cargo_db' })
+      expect((await audit()).sql.exfuncUsage).toBe(true)
+    })
+
+    it('counts exfunc USAGE granted to a group the user is in', async () => {
+      await compliant()
+      await redshift.admin('CREATE GROUP udf_users; ALTER GROUP udf_users ADD USER cargo_user')
+      await redshift.admin('REVOKE USAGE ON LANGUAGE exfunc FROM cargo_user; GRANT USAGE ON LANGUAGE exfunc TO GROUP udf_users', { database: 'cargo_db' })
+      const { sql, unavailable } = await audit()
+      expect(unavailable).toEqual([])
+      expect(sql.exfuncUsage).toBe(true)
     })
 
     it('counts exfunc USAGE granted to a role the user holds', async () => {
-      const c = compliantCatalog()
-      c.db('cargo_db').languageGrants = c.db('cargo_db').languageGrants.filter((g) => g.language !== 'exfunc')
-      c.addRole('udf_users').grantRole('udf_users', 'cargo_user').grantLanguage('cargo_db', 'exfunc', { role: 'udf_users' })
-      expect((await audit(c)).sql.exfuncUsage).toBe(true)
+      await compliant()
+      await redshift.admin('CREATE ROLE udf_users; GRANT ROLE udf_users TO cargo_user')
+      await redshift.admin('REVOKE USAGE ON LANGUAGE exfunc FROM cargo_user; GRANT USAGE ON LANGUAGE exfunc TO ROLE udf_users', { database: 'cargo_db' })
+      expect((await audit()).sql.exfuncUsage).toBe(true)
     })
 
-    it('counts table SELECT and default privileges through a role and PUBLIC', async () => {
-      const c = compliantCatalog()
-      const crm = c.schema('sales_db', 'crm')
-      crm.grants = [{ grantee: 'public', privilege: 'USAGE' }]
-      crm.defaultPrivileges = []
-      c.table('sales_db', 'crm', 'accounts').grants = []
-      c.addRole('readers').grantRole('readers', 'cargo_user').grantTable('sales_db', 'crm', 'accounts', ['SELECT'], { role: 'readers' })
-      c.addDefaultPrivilege('sales_db', 'crm', { grantee: { role: 'readers' } })
-      const { sql } = await audit(c)
+    it('counts table SELECT through a role, default privileges through a group, and schema USAGE through PUBLIC', async () => {
+      await compliant()
+      await redshift.admin('CREATE ROLE readers; GRANT ROLE readers TO cargo_user; CREATE GROUP future_readers; ALTER GROUP future_readers ADD USER cargo_user')
+      await sales(
+        [
+          'REVOKE USAGE ON SCHEMA crm FROM cargo_user',
+          'GRANT USAGE ON SCHEMA crm TO PUBLIC',
+          'REVOKE SELECT ON crm.accounts FROM cargo_user',
+          'GRANT SELECT ON crm.accounts TO ROLE readers',
+          'ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm REVOKE SELECT ON TABLES FROM cargo_user',
+          'ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm GRANT SELECT ON TABLES TO GROUP future_readers'
+        ].join(';\n')
+      )
+      const { sql, unavailable } = await audit()
+      expect(unavailable).toEqual([])
       expect(sql.sourceSchemas).toEqual(COMPLIANT_SQL.sourceSchemas)
+    })
+
+    it('counts a scoped permission (GRANT SELECT FOR TABLES IN SCHEMA) for every table and every owner', async () => {
+      await compliant()
+      await sales(
+        [
+          'REVOKE SELECT ON crm.accounts FROM cargo_user',
+          'REVOKE SELECT ON crm.contacts FROM cargo_user',
+          'ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm REVOKE SELECT ON TABLES FROM cargo_user',
+          'GRANT SELECT FOR TABLES IN SCHEMA crm TO cargo_user'
+        ].join(';\n')
+      )
+      const { sql, unavailable } = await audit()
+      expect(unavailable).toEqual([])
+      expect(sql.sourceSchemas).toEqual(COMPLIANT_SQL.sourceSchemas)
+    })
+
+    it('counts ownership: the Cargo user owns the schema and its tables', async () => {
+      await compliant()
+      await sales('REVOKE USAGE ON SCHEMA crm FROM cargo_user; ALTER SCHEMA crm OWNER TO cargo_user; ALTER TABLE crm.accounts OWNER TO cargo_user')
+      await sales('REVOKE SELECT ON crm.accounts FROM cargo_user')
+      const { sql } = await audit()
+      const crm = sql.sourceSchemas?.[0]
+      expect(crm?.usage).toBe(true)
+      expect(crm?.tables.find((t) => t.name === 'accounts')).toEqual({ name: 'accounts', select: true, kind: 'table', owner: 'cargo_user' })
+    })
+
+    it('judges future tables of the owners given in source-table-owners', async () => {
+      await compliant()
+      await redshift.admin("CREATE USER loader PASSWORD 'Strong-Passw0rd'")
+      const { sql } = await audit({ sourceTableOwners: ['loader'] })
+      expect(sql.sourceSchemas?.[0]).toMatchObject({ defaultSelect: false, futureTableOwners: [{ name: 'loader', covered: false }], uncoveredOwners: ['loader'] })
+      await sales('ALTER DEFAULT PRIVILEGES FOR USER loader IN SCHEMA crm GRANT SELECT ON TABLES TO cargo_user')
+      expect((await audit({ sourceTableOwners: ['loader'] })).sql.sourceSchemas?.[0]).toMatchObject({ defaultSelect: true, uncoveredOwners: [] })
+    })
+
+    it('counts database-wide default privileges (ALTER DEFAULT PRIVILEGES without IN SCHEMA)', async () => {
+      await compliant()
+      await sales('ALTER DEFAULT PRIVILEGES FOR USER admin IN SCHEMA crm REVOKE SELECT ON TABLES FROM cargo_user; ALTER DEFAULT PRIVILEGES FOR USER admin GRANT SELECT ON TABLES TO cargo_user')
+      expect((await audit()).sql.sourceSchemas).toEqual(COMPLIANT_SQL.sourceSchemas)
     })
   })
 
   describe('source schemas', () => {
-    function twoDatabases(): FakeRedshiftCatalog {
-      return compliantCatalog()
-        .addSchema('sales_db', 'billing')
-        .addTable('sales_db', 'billing', 'invoices')
-        .addDatabase('events_db')
-        .addSchema('events_db', 'web')
-        .addTable('events_db', 'web', 'clicks')
-        .grantSchema('events_db', 'web', ['USAGE'], 'cargo_user')
-        .grantTable('events_db', 'web', 'clicks', ['SELECT'], 'cargo_user')
+    async function twoDatabases(): Promise<void> {
+      await compliant()
+      await sales('CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int)')
+      await redshift.admin('CREATE DATABASE events_db')
+      await redshift.admin(
+        'CREATE SCHEMA web; CREATE TABLE web.clicks (id int); GRANT USAGE ON SCHEMA web TO cargo_user; GRANT SELECT ON web.clicks TO cargo_user',
+        { database: 'events_db' }
+      )
     }
     const schemas = [
       { database: 'events_db', schema: 'web' },
@@ -442,116 +493,134 @@ describe('collectSql against the fake Data API', () => {
       { database: 'sales_db', schema: 'billing' }
     ]
 
-    it('runs one statement per source database, in parallel, and keeps the parameter order', async () => {
-      const { sql, unavailable, server } = await audit(twoDatabases(), { sourceSchemas: schemas })
+    it('runs two statements per source database, in parallel, and keeps the parameter order', async () => {
+      await twoDatabases()
+      const { sql, unavailable } = await audit({ sourceSchemas: schemas })
       expect(unavailable).toEqual([])
       expect(sql.sourceSchemas).toEqual([
-        { database: 'events_db', schema: 'web', exists: true, usage: true, tables: [{ name: 'clicks', select: true }], defaultSelect: false },
-        COMPLIANT_SQL.sourceSchemas[0],
+        {
+          database: 'events_db',
+          schema: 'web',
+          exists: true,
+          usage: true,
+          tables: [{ name: 'clicks', select: true, kind: 'table', owner: 'admin' }],
+          defaultSelect: false,
+          futureTableOwners: [{ name: 'admin', covered: false }],
+          uncoveredOwners: ['admin']
+        },
+        COMPLIANT_SCHEMA,
         {
           database: 'sales_db',
           schema: 'billing',
           exists: true,
           usage: false,
-          tables: [{ name: 'invoices', select: false }],
-          defaultSelect: false
+          tables: [{ name: 'invoices', select: false, kind: 'table', owner: 'admin' }],
+          defaultSelect: false,
+          futureTableOwners: [{ name: 'admin', covered: false }],
+          uncoveredOwners: ['admin']
         }
       ])
-      // Account, exfunc, events_db, sales_db: the two sales_db schemas share one statement.
-      expect(server.calls['ExecuteStatement']).toBe(4)
-      expect(server.statements.filter((s) => s.database === 'sales_db')).toHaveLength(1)
+      // identities, grants (with exfunc), 2 x events_db, 2 x sales_db: the two sales_db schemas share their statements.
+      expect(redshift.calls['ExecuteStatement']).toBe(6)
+      expect(redshift.statements.filter((s) => s.database === 'sales_db')).toHaveLength(2)
     })
 
     it('pages through GetStatementResult', async () => {
-      const c = compliantCatalog()
-      const names = Array.from({ length: 9 }, (_, i) => `t${i}`)
-      for (const n of names) c.addTable('sales_db', 'crm', n).grantTable('sales_db', 'crm', n, ['SELECT'], 'cargo_user')
-      c.table('sales_db', 'crm', 't4').grants = []
-      const { sql, unavailable, server } = await audit(c, {}, { pageSize: 2 })
-      expect(unavailable).toEqual([])
-      const tables = sql.sourceSchemas?.[0]?.tables ?? []
-      expect(tables.map((t) => t.name)).toEqual(['accounts', 'contacts', ...names])
-      expect(tables.filter((t) => !t.select).map((t) => t.name)).toEqual(['t4'])
-      // session + schema + 11 tables + default = 14 rows over pages of 2 = 7 pages; account and exfunc have one row each.
-      expect(server.calls['GetStatementResult']).toBe(9)
-      expect(sql.user).toEqual(COMPLIANT_SQL.user)
-    })
-
-    it('counts database-wide default privileges (ALTER DEFAULT PRIVILEGES without IN SCHEMA)', async () => {
-      const c = compliantCatalog()
-      c.schema('sales_db', 'crm').defaultPrivileges = []
-      c.addDefaultPrivilege('sales_db', null, { grantee: 'cargo_user' })
-      expect((await audit(c)).sql.sourceSchemas).toEqual(COMPLIANT_SQL.sourceSchemas)
-    })
+      const paged = await startRedshiftStandIn({ pollsToFinish: 1, pageSize: 2 })
+      const main = redshift
+      try {
+        redshift = paged
+        await compliant()
+        const names = Array.from({ length: 9 }, (_, i) => `t${i}`)
+        await sales(names.map((n) => `CREATE TABLE crm.${n} (id int); GRANT SELECT ON crm.${n} TO cargo_user`).join(';\n'))
+        await sales('REVOKE SELECT ON crm.t4 FROM cargo_user')
+        const { sql, unavailable } = await audit()
+        expect(unavailable).toEqual([])
+        const tables = sql.sourceSchemas?.[0]?.tables ?? []
+        expect(tables.map((t) => t.name)).toEqual(['accounts', 'contacts', ...names])
+        expect(tables.filter((t) => !t.select).map((t) => t.name)).toEqual(['t4'])
+        expect(sql.user).toEqual(COMPLIANT_SQL.user)
+        // The 11 relations of crm come in 6 pages of 2.
+        const catalogue = paged.statements.find((s) => s.sql.includes('pg_namespace'))!
+        expect(paged.log.filter((c) => c.operation === 'GetStatementResult' && c.input['Id'] === catalogue.id)).toHaveLength(6)
+      } finally {
+        redshift = main
+        await paged.close()
+      }
+    }, 60_000)
 
     it('splits many schemas of one database into statements under the 100 KB limit', async () => {
-      const c = compliantCatalog()
-      const long = (i: number) => `s${String(i).padStart(3, '0')}_${'x'.repeat(120)}`
+      await compliant()
+      // 60 bytes: PostgreSQL keeps 63 of an identifier (Redshift 127), and 120 of them still need three statements.
+      const long = (i: number) => `s${String(i).padStart(3, '0')}_${'x'.repeat(55)}`
       const many = Array.from({ length: 120 }, (_, i) => ({ database: 'sales_db', schema: long(i) }))
-      for (const s of many.slice(0, 60)) c.addSchema('sales_db', s.schema).grantSchema('sales_db', s.schema, ['USAGE'], 'cargo_user')
-      const { sql, unavailable, server } = await audit(c, { sourceSchemas: many })
+      await sales(many.slice(0, 60).map((s) => `CREATE SCHEMA ${s.schema}; GRANT USAGE ON SCHEMA ${s.schema} TO cargo_user`).join(';\n'))
+      const { sql, unavailable } = await audit({ sourceSchemas: many })
       expect(unavailable).toEqual([])
       expect(sql.sourceSchemas?.map((s) => [s.exists, s.usage])).toEqual(many.map((_, i) => [i < 60, i < 60]))
-      expect(server.statements.filter((s) => s.database === 'sales_db')).toHaveLength(3)
-      expect(Math.max(...server.statements.map((s) => Buffer.byteLength(s.sql)))).toBeLessThan(40_000)
+      expect(redshift.statements.filter((s) => s.database === 'sales_db')).toHaveLength(6)
+      expect(Math.max(...redshift.statements.map((s) => Buffer.byteLength(s.sql)))).toBeLessThan(40_000)
     })
 
     it('sets an empty list without a statement when no source schema is configured', async () => {
-      const { sql, server } = await audit(compliantCatalog(), { sourceSchemas: [] })
+      await compliant()
+      const { sql } = await audit({ sourceSchemas: [] })
       expect(sql.sourceSchemas).toEqual([])
-      expect(server.calls['ExecuteStatement']).toBe(2)
+      expect(redshift.calls['ExecuteStatement']).toBe(2)
     })
 
-    it('quotes names that need it (tables with quotes and upper case)', async () => {
-      const c = compliantCatalog()
-      c.schema('sales_db', 'crm').tables = {}
-      c.addTable('sales_db', 'crm', 'it\'s "odd"').grantTable('sales_db', 'crm', 'it\'s "odd"', ['SELECT'], 'cargo_user')
-      const { sql, unavailable } = await audit(c)
+    it('reads names that need quoting (tables with quotes and upper case)', async () => {
+      await compliant()
+      await sales(`DROP TABLE crm.accounts; DROP TABLE crm.contacts; CREATE TABLE crm."it's ""odd""" (id int); GRANT SELECT ON crm."it's ""odd""" TO cargo_user`)
+      const { sql, unavailable } = await audit()
       expect(unavailable).toEqual([])
-      expect(sql.sourceSchemas?.[0]?.tables).toEqual([{ name: 'it\'s "odd"', select: true }])
+      expect(sql.sourceSchemas?.[0]?.tables).toEqual([{ name: 'it\'s "odd"', select: true, kind: 'table', owner: 'admin' }])
     })
   })
 
-  it('quotes parameter values as literals (a user name with a quote and a backslash)', async () => {
+  it('quotes parameter values as literals (a hostile user name with a quote and a backslash)', async () => {
+    await compliant()
     const name = "o'hara\\x"
-    const c = compliantCatalog().addUser(name).grantRole('cargo_fn', name).grantLanguage('cargo_db', 'exfunc', name)
-    const { sql, unavailable, server } = await audit(c, { dbUser: name })
+    await redshift.admin(`CREATE USER "o'hara\\x" PASSWORD 'Strong-Passw0rd'; GRANT ROLE cargo_fn TO "o'hara\\x"`)
+    await redshift.admin(`GRANT USAGE ON LANGUAGE exfunc TO "o'hara\\x"`, { database: 'cargo_db' })
+    const { sql, unavailable } = await audit({ dbUser: name })
     expect(unavailable).toEqual([])
     expect(sql.user).toEqual({ name, exists: true, superuser: false })
     expect(sql.functionRole?.grantedToUser).toBe(true)
     expect(sql.exfuncUsage).toBe(true)
-    expect(server.statements.every((s) => s.status === 'FINISHED')).toBe(true)
+    expect(redshift.statements.every((s) => s.status === 'FINISHED')).toBe(true)
   })
 
   describe('needs', () => {
     it('runs nothing when no rule reads /sql', async () => {
-      const { state, server } = await audit(compliantCatalog(), {}, { needs: () => false })
+      await compliant()
+      const { state } = await audit({}, { needs: () => false })
       expect(state.sql).toBeUndefined()
-      expect(server.calls).toEqual({})
+      expect(redshift.calls).toEqual({})
     })
 
     it('fills only what is needed', async () => {
-      const { sql, server } = await audit(compliantCatalog(), {}, { needs: (p) => p === '/sql/user' })
+      await compliant()
+      const { sql } = await audit({}, { needs: (p) => p === '/sql/user' })
       expect(sql).toEqual({ user: COMPLIANT_SQL.user })
-      expect(server.calls['ExecuteStatement']).toBe(1)
-      expect(server.statements[0]!.sql).not.toMatch(/svv_|has_/)
+      expect(redshift.calls['ExecuteStatement']).toBe(1)
+      expect(redshift.statements[0]!.sql).not.toMatch(/svv_|has_/)
     })
 
     it('skips source schemas when they are not needed', async () => {
-      const { sql, server } = await audit(compliantCatalog(), {}, { needs: (p) => p !== '/sql/sourceSchemas' })
+      await compliant()
+      const { sql } = await audit({}, { needs: (p) => p !== '/sql/sourceSchemas' })
       expect(sql.sourceSchemas).toBeUndefined()
-      expect(server.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev'])
+      expect(redshift.statements.map((s) => s.database).sort()).toEqual(['cargo_db', 'dev'])
     })
   })
 
   describe('failures are verdicts', () => {
     it('reports access denied on ExecuteStatement once for /sql with the IAM action', async () => {
-      const { sql, unavailable } = await audit(compliantCatalog(), {}, {
-        intercept: ({ operation }) =>
-          operation === 'ExecuteStatement'
-            ? { error: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized' }
-            : undefined
-      })
+      await compliant()
+      intercept = ({ operation }) =>
+        operation === 'ExecuteStatement' ? { error: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized' } : undefined
+      const { sql, unavailable } = await audit()
       expect(sql).toEqual({})
       expect(unavailable).toEqual([
         {
@@ -561,39 +630,36 @@ describe('collectSql against the fake Data API', () => {
             operation: 'ExecuteStatement',
             iamAction: 'redshift-data:ExecuteStatement',
             code: 'AccessDeniedException',
-            message: 'User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized'
+            message: expect.stringMatching(/^could not read the Cargo user.*: User: arn:aws:sts::123456789012:assumed-role\/ci\/x is not authorized$/)
           }
         }
       ])
     })
 
     it('names redshift-serverless:GetCredentials when temporary credentials are denied', async () => {
+      await compliant()
       const message =
         'User: arn:aws:sts::123456789012:assumed-role/ci/x is not authorized to perform: redshift-serverless:GetCredentials on resource: arn:aws:redshift-serverless:us-east-1:123456789012:workgroup/abc'
-      const { unavailable } = await audit(compliantCatalog(), {}, {
-        intercept: ({ operation }) => (operation === 'ExecuteStatement' ? { error: 'ValidationException', message } : undefined)
-      })
+      intercept = ({ operation }) => (operation === 'ExecuteStatement' ? { error: 'ValidationException', message } : undefined)
+      const { unavailable } = await audit()
       expect(unavailable).toHaveLength(1)
       expect(unavailable[0]!.pointer).toBe('/sql')
       expect(unavailable[0]!.cause).toMatchObject({ iamAction: 'redshift-serverless:GetCredentials', code: 'ValidationException' })
     })
 
     it('names redshift:GetClusterCredentials for a provisioned cluster with DbUser', async () => {
-      const { unavailable } = await audit(compliantCatalog(), {}, {
-        target: { clusterIdentifier: 'cargo-cluster', dbUser: 'admin', database: 'dev' },
-        intercept: ({ operation }) =>
-          operation === 'ExecuteStatement' ? { error: 'AccessDeniedException', message: 'Not authorized to get credentials of cluster cargo-cluster' } : undefined
-      })
+      await compliant()
+      intercept = ({ operation }) =>
+        operation === 'ExecuteStatement' ? { error: 'AccessDeniedException', message: 'Not authorized to get credentials of cluster cargo-cluster' } : undefined
+      const { unavailable } = await audit({}, { target: { clusterIdentifier: 'cargo-cluster', dbUser: 'admin', database: 'dev' } })
       expect(unavailable.map((u) => [u.pointer, u.cause.iamAction])).toEqual([['/sql', 'redshift:GetClusterCredentials']])
     })
 
-    it('marks only the source schemas when their statement is denied', async () => {
-      const { sql, unavailable } = await audit(compliantCatalog(), {}, {
-        intercept: ({ operation, input }) =>
-          operation === 'ExecuteStatement' && input['Database'] === 'sales_db'
-            ? { error: 'AccessDeniedException', message: 'denied' }
-            : undefined
-      })
+    it('marks only the source schemas when their statements are denied', async () => {
+      await compliant()
+      intercept = ({ operation, input }) =>
+        operation === 'ExecuteStatement' && input['Database'] === 'sales_db' ? { error: 'AccessDeniedException', message: 'denied' } : undefined
+      const { sql, unavailable } = await audit()
       expect(unavailable.map((u) => [u.pointer, u.cause.iamAction])).toEqual([['/sql/sourceSchemas', 'redshift-data:ExecuteStatement']])
       const { sourceSchemas, ...rest } = COMPLIANT_SQL
       void sourceSchemas
@@ -601,228 +667,111 @@ describe('collectSql against the fake Data API', () => {
     })
 
     it('reports a denied DescribeStatement with its own action', async () => {
-      const { unavailable } = await audit(compliantCatalog(), { sourceSchemas: [] }, {
-        intercept: ({ operation }) => (operation === 'DescribeStatement' ? { error: 'AccessDeniedException', message: 'nope' } : undefined)
-      })
-      expect(unavailable.map((u) => u.cause.iamAction)).toEqual(
-        expect.arrayContaining(['redshift-data:DescribeStatement'])
-      )
+      await compliant()
+      intercept = ({ operation }) => (operation === 'DescribeStatement' ? { error: 'AccessDeniedException', message: 'nope' } : undefined)
+      const { unavailable } = await audit({ sourceSchemas: [] })
+      expect(unavailable.map((u) => u.cause.iamAction)).toEqual(expect.arrayContaining(['redshift-data:DescribeStatement']))
       expect(new Set(unavailable.map((u) => u.cause.operation))).toEqual(new Set(['DescribeStatement']))
     })
 
-    it('turns a FAILED account statement into unavailable account facts with the error text', async () => {
-      const { sql, unavailable } = await audit(compliantCatalog(), {}, {
-        intercept: ({ operation, input }) =>
-          operation === 'ExecuteStatement' && input['Database'] === 'dev' ? { fail: 'permission denied for relation svv_roles' } : undefined
-      })
+    it('a FAILED statement makes exactly the facts it feeds unavailable, naming its purpose and the error text', async () => {
+      await compliant()
+      intercept = ({ operation, input }) =>
+        operation === 'ExecuteStatement' && String(input['Sql']).includes('svv_user_grants') ? { fail: 'ERROR: permission denied for relation svv_roles' } : undefined
+      const { sql, unavailable } = await audit()
       const cause = {
         service: 'redshift-data',
         operation: 'ExecuteStatement',
         code: 'StatementFailed',
-        message: 'ERROR: permission denied for relation svv_roles'
+        message: expect.stringMatching(/^could not read roles, role grants, system privileges and database privileges .*: ERROR: permission denied for relation svv_roles$/)
       }
-      expect(unavailable).toEqual(
-        ['/sql/database', '/sql/user', '/sql/databasePrivileges', '/sql/functionRole', '/sql/exfuncUsage'].map((pointer) => ({ pointer, cause }))
-      )
-      expect(sql).toEqual({ sourceSchemas: COMPLIANT_SQL.sourceSchemas })
+      expect(unavailable).toEqual(['/sql/databasePrivileges', '/sql/functionRole', '/sql/exfuncUsage', '/sql/sourceSchemas', '/sql/externalFunction'].map((pointer) => ({ pointer, cause })))
+      expect(sql).toEqual({ database: COMPLIANT_SQL.database, user: COMPLIANT_SQL.user })
     })
 
-    it('marks exfuncUsage alone when the Cargo database statement fails', async () => {
-      const { sql, unavailable } = await audit(compliantCatalog(), {}, {
-        intercept: ({ operation, input }) =>
-          operation === 'ExecuteStatement' && input['Database'] === 'cargo_db' ? { fail: 'connection refused' } : undefined
-      })
-      expect(unavailable.map((u) => [u.pointer, u.cause.message])).toEqual([['/sql/exfuncUsage', 'ERROR: connection refused']])
-      const { exfuncUsage, ...rest } = COMPLIANT_SQL
-      void exfuncUsage
-      expect(sql).toEqual(rest)
+    it('a failing Cargo-database statement (grants and exfunc) leaves the catalogue facts readable', async () => {
+      await compliant()
+      intercept = ({ operation, input }) =>
+        operation === 'ExecuteStatement' && input['Database'] === 'cargo_db' ? { fail: 'ERROR: connection refused' } : undefined
+      const { sql, unavailable } = await audit()
+      expect(unavailable.map((u) => u.pointer)).toEqual(['/sql/databasePrivileges', '/sql/functionRole', '/sql/exfuncUsage', '/sql/sourceSchemas', '/sql/externalFunction'])
+      expect(unavailable[0]!.cause.message).toBe(
+        'could not read roles, role grants, system privileges and database privileges (SVV_USER_GRANTS, SVV_ROLE_GRANTS, SVV_SYSTEM_PRIVILEGES, SVV_DATABASE_PRIVILEGES, and SVV_LANGUAGE_PRIVILEGES in cargo_db): ERROR: connection refused'
+      )
+      expect(sql).toEqual({ database: COMPLIANT_SQL.database, user: COMPLIANT_SQL.user })
     })
 
     it('gives up at the audit timeout and cancels the statement', async () => {
-      const { unavailable, server } = await audit(compliantCatalog(), { timeoutSeconds: 1, sourceSchemas: [] }, {
-        needs: (p) => p === '/sql/user',
-        intercept: ({ operation }) => (operation === 'ExecuteStatement' ? { delayMs: 10_000 } : undefined)
-      })
+      await compliant()
+      intercept = ({ operation }) => (operation === 'ExecuteStatement' ? { delayMs: 10_000 } : undefined)
+      const { unavailable } = await audit({ timeoutSeconds: 1, sourceSchemas: [] }, { needs: (p) => p === '/sql/user' })
       expect(unavailable).toEqual([
         {
           pointer: '/sql/user',
-          cause: { service: 'redshift-data', operation: 'DescribeStatement', code: 'TimeoutError', message: 'timed out after the audit timeout' }
+          cause: {
+            service: 'redshift-data',
+            operation: 'DescribeStatement',
+            code: 'TimeoutError',
+            message: expect.stringMatching(/^could not read the Cargo user.*: timed out after the audit timeout$/)
+          }
         }
       ])
-      expect(server.calls['CancelStatement']).toBe(1)
-      expect(server.statements[0]!.status).toBe('ABORTED')
+      expect(redshift.calls['CancelStatement']).toBe(1)
+      expect(redshift.statements[0]!.status).toBe('ABORTED')
     })
 
     it('maps an aborted call to the audit timeout', async () => {
-      const { server: s, client } = await start(compliantCatalog())
-      void s
+      await compliant()
       const t = makeContext({ sourceSchemas: [] }, (p) => p === '/sql/user')
       t.ctx.call = async (_service, _operation, fn) => {
         const controller = new AbortController()
         controller.abort()
         return fn(controller.signal)
       }
-      await collectSql(t.ctx, client, TARGET)
+      await collectSql(t.ctx, client(), TARGET)
       expect(t.unavailable).toHaveLength(1)
-      expect(t.unavailable[0]!.cause).toMatchObject({ operation: 'ExecuteStatement', message: 'timed out after the audit timeout' })
+      expect(t.unavailable[0]!.cause).toMatchObject({ operation: 'ExecuteStatement', message: expect.stringMatching(/timed out after the audit timeout$/) })
     })
 
     it('never throws, even when ctx.call itself does', async () => {
-      const { client } = await start(compliantCatalog())
+      await compliant()
       const t = makeContext()
       t.ctx.call = async () => {
         throw new Error('boom')
       }
-      await expect(collectSql(t.ctx, client, TARGET)).resolves.toBeUndefined()
+      await expect(collectSql(t.ctx, client(), TARGET)).resolves.toBeUndefined()
       expect(t.unavailable.map((u) => u.pointer)).toEqual(['/sql'])
-      expect(t.unavailable[0]!.cause.message).toBe('boom')
+      expect(t.unavailable[0]!.cause.message).toMatch(/: boom$/)
     })
   })
 
   describe('a session that cannot see other identities in the SVV views', () => {
-    function withAuditor(c: FakeRedshiftCatalog) {
-      return c.addUser('auditor')
+    async function withAuditor(): Promise<void> {
+      await compliant()
+      await redshift.admin("CREATE USER auditor PASSWORD 'Strong-Passw0rd'")
     }
 
-    it('marks role, exfunc and default-privilege facts unavailable instead of reporting drift', async () => {
-      const { sql, unavailable } = await audit(withAuditor(compliantCatalog()), {}, { sessionUser: 'auditor' })
-      expect(unavailable.map((u) => u.pointer)).toEqual(['/sql/functionRole', '/sql/exfuncUsage', '/sql/sourceSchemas/0/defaultSelect'])
+    it('marks facts it cannot see as unavailable, naming the grant to make, instead of reporting drift', async () => {
+      await withAuditor()
+      sessionUser = 'auditor'
+      const { sql, unavailable } = await audit()
+      expect(unavailable.map((u) => u.pointer)).toEqual(['/sql/functionRole', '/sql/exfuncUsage', '/sql/sourceSchemas/0/defaultSelect', '/sql/externalFunction'])
       expect(unavailable[0]!.cause).toMatchObject({ code: 'CatalogNotVisible' })
       expect(unavailable[0]!.cause.message).toContain('"auditor"')
-      // Facts that do not depend on SVV visibility are still read.
+      expect(unavailable[0]!.cause.message).toContain('GRANT ACCESS SYSTEM TABLE TO ROLE cargo_guard_audit; GRANT ROLE cargo_guard_audit TO "auditor"')
+      // Facts the catalogue answers (has_*_privilege sees direct, PUBLIC and group grants) are still read.
       expect(sql.user).toEqual(COMPLIANT_SQL.user)
       expect(sql.databasePrivileges).toEqual(['CREATE', 'TEMP'])
-      expect(sql.sourceSchemas?.[0]?.tables).toEqual(COMPLIANT_SQL.sourceSchemas[0]!.tables)
+      expect(sql.sourceSchemas?.[0]?.tables).toEqual(COMPLIANT_SCHEMA.tables)
     })
 
     it('trusts a session holding ACCESS SYSTEM TABLE through a role', async () => {
-      const c = withAuditor(compliantCatalog())
-        .addRole('catalog_readers', { systemPrivileges: ['ACCESS SYSTEM TABLE'] })
-        .grantRole('catalog_readers', 'auditor')
-      const { sql, unavailable } = await audit(c, {}, { sessionUser: 'auditor' })
+      await withAuditor()
+      await redshift.admin('CREATE ROLE catalog_readers; GRANT ACCESS SYSTEM TABLE TO ROLE catalog_readers; GRANT ROLE catalog_readers TO auditor')
+      sessionUser = 'auditor'
+      const { sql, unavailable } = await audit()
       expect(unavailable).toEqual([])
       expect(sql).toEqual(COMPLIANT_SQL)
     })
-  })
-})
-
-describe('the fake Data API', () => {
-  async function exec(client: RedshiftDataClient, sql: string, database = 'dev') {
-    const { Id } = await client.send(new ExecuteStatementCommand({ Sql: sql, Database: database, WorkgroupName: 'wg' }))
-    for (;;) {
-      const d = await client.send(new DescribeStatementCommand({ Id: Id! }))
-      if (d.Status === 'FINISHED' || d.Status === 'FAILED' || d.Status === 'ABORTED') return d
-    }
-  }
-
-  it('moves statements SUBMITTED → STARTED → FINISHED and returns typed cells', async () => {
-    const { client } = await start(new FakeRedshiftCatalog(), { pollsToFinish: 3 })
-    const { Id } = await client.send(
-      new ExecuteStatementCommand({ Sql: "SELECT 1 AS n, 'x' AS s, TRUE AS b, NULL AS z", Database: 'dev', WorkgroupName: 'wg' })
-    )
-    const statuses: string[] = []
-    for (let i = 0; i < 3; i++) statuses.push((await client.send(new DescribeStatementCommand({ Id: Id! }))).Status!)
-    expect(statuses).toEqual(['SUBMITTED', 'STARTED', 'FINISHED'])
-    const d = await client.send(new DescribeStatementCommand({ Id: Id! }))
-    expect(d.CreatedAt).toBeInstanceOf(Date)
-    const r = await client.send(new GetStatementResultCommand({ Id: Id! }))
-    expect(r.Records).toEqual([[{ longValue: 1 }, { stringValue: 'x' }, { booleanValue: true }, { isNull: true }]])
-    expect(r.ColumnMetadata?.map((c) => c.name)).toEqual(['n', 's', 'b', 'z'])
-  })
-
-  it('requires a workgroup or cluster', async () => {
-    const { client } = await start(new FakeRedshiftCatalog())
-    await expect(client.send(new ExecuteStatementCommand({ Sql: 'SELECT 1', Database: 'dev' }))).rejects.toMatchObject({
-      name: 'ValidationException'
-    })
-  })
-
-  it("fails has_*_privilege on unknown identities, as Redshift does", async () => {
-    const { client } = await start(new FakeRedshiftCatalog())
-    const d = await exec(client, "SELECT has_database_privilege('ghost', 'dev', 'CREATE')")
-    expect(d.Status).toBe('FAILED')
-    expect(d.Error).toBe('ERROR: user "ghost" does not exist')
-  })
-
-  it('fails unknown SQL with a clear error and refuses two statements in one', async () => {
-    const { client } = await start(new FakeRedshiftCatalog())
-    expect((await exec(client, 'VACUUM')).Error).toMatch(/does not support this statement/)
-    expect((await exec(client, "SELECT 1; DROP TABLE x")).Error).toMatch(/multiple commands/)
-  })
-
-  it("executes Cargo's setup statements, with quoted identifiers, then audits compliant", async () => {
-    const c = new FakeRedshiftCatalog()
-      .addDatabase('sales_db')
-      .addSchema('sales_db', 'crm')
-      .addTable('sales_db', 'crm', 'accounts')
-      .addTable('sales_db', 'crm', 'contacts')
-    const { client, server } = await start(c)
-    expect((await exec(client, 'CREATE DATABASE "cargo_db"')).Status).toBe('FINISHED')
-    const setup = [
-      `CREATE USER "cargo_user" PASSWORD 'Str0ngPassw0rd'`,
-      'GRANT ALL ON DATABASE "cargo_db" TO "cargo_user"',
-      'CREATE ROLE "cargo_fn"',
-      'GRANT CREATE OR REPLACE FUNCTION TO ROLE "cargo_fn"',
-      'GRANT ROLE "cargo_fn" TO "cargo_user"'
-    ]
-    const { Id } = await client.send(new BatchExecuteStatementCommand({ Sqls: setup, Database: 'dev', WorkgroupName: 'wg' }))
-    let d = await client.send(new DescribeStatementCommand({ Id: Id! }))
-    d = await client.send(new DescribeStatementCommand({ Id: Id! }))
-    expect(d.Status).toBe('FINISHED')
-    expect(d.SubStatements?.map((s) => s.Id)).toEqual(setup.map((_, i) => `${Id}:${i + 1}`))
-    expect((await exec(client, 'GRANT USAGE ON LANGUAGE exfunc TO cargo_user', 'cargo_db')).Status).toBe('FINISHED')
-    for (const sql of [
-      'GRANT USAGE ON SCHEMA crm TO cargo_user',
-      'GRANT SELECT ON ALL TABLES IN SCHEMA sales_db.crm TO cargo_user',
-      'ALTER DEFAULT PRIVILEGES IN SCHEMA crm GRANT SELECT ON TABLES TO cargo_user'
-    ]) {
-      expect((await exec(client, sql, 'sales_db')).Status).toBe('FINISHED')
-    }
-    const t = makeContext()
-    await collectSql(t.ctx, client, TARGET)
-    expect(t.unavailable).toEqual([])
-    expect(t.state.sql).toEqual(COMPLIANT_SQL)
-    expect(server.statements.filter((s) => s.operation === 'BatchExecuteStatement')).toHaveLength(5)
-  })
-
-  it('answers already-existing objects with Redshift-like errors', async () => {
-    const c = new FakeRedshiftCatalog().addDatabase('cargo_db').addUser('cargo_user').addRole('cargo_fn')
-    const { client } = await start(c)
-    expect((await exec(client, 'CREATE DATABASE cargo_db')).Error).toBe('ERROR: database "cargo_db" already exists')
-    expect((await exec(client, "CREATE USER cargo_user PASSWORD 'Str0ngPassw0rd'")).Error).toBe('ERROR: user "cargo_user" already exists')
-    expect((await exec(client, 'CREATE ROLE cargo_fn')).Error).toBe('ERROR: role "cargo_fn" already exists')
-    expect((await exec(client, 'GRANT ROLE cargo_fn TO nobody')).Error).toBe('ERROR: user "nobody" does not exist')
-    expect((await exec(client, 'GRANT USAGE ON SCHEMA nowhere TO cargo_user')).Error).toBe('ERROR: schema "nowhere" does not exist')
-    expect((await exec(client, "CREATE USER weak PASSWORD 'short'")).Status).toBe('FAILED')
-  })
-
-  it('rejects CREATE DATABASE inside a TRANSACTION batch and rolls the batch back', async () => {
-    const { client, server } = await start(new FakeRedshiftCatalog())
-    const { Id } = await client.send(
-      new BatchExecuteStatementCommand({
-        Sqls: ['CREATE ROLE r1', 'CREATE DATABASE cargo_db', 'CREATE ROLE r2'],
-        Database: 'dev',
-        WorkgroupName: 'wg'
-      })
-    )
-    await client.send(new DescribeStatementCommand({ Id: Id! }))
-    const d = await client.send(new DescribeStatementCommand({ Id: Id! }))
-    expect(d.Status).toBe('FAILED')
-    expect(d.Error).toBe('ERROR: CREATE DATABASE cannot run inside a transaction block')
-    expect(d.SubStatements?.map((s) => s.Status)).toEqual(['FINISHED', 'FAILED', 'ABORTED'])
-    expect(server.catalog.data.roles['r1']).toBeUndefined()
-
-    const auto = await client.send(
-      new BatchExecuteStatementCommand({
-        Sqls: ['CREATE DATABASE cargo_db', 'CREATE ROLE r1'],
-        Database: 'dev',
-        WorkgroupName: 'wg',
-        ExecutionMode: 'AUTO_COMMIT'
-      })
-    )
-    await client.send(new DescribeStatementCommand({ Id: auto.Id! }))
-    expect((await client.send(new DescribeStatementCommand({ Id: auto.Id! }))).Status).toBe('FINISHED')
-    expect(server.catalog.data.databases['cargo_db']).toBeDefined()
-    expect(server.catalog.data.roles['r1']).toBeDefined()
   })
 })

@@ -35,9 +35,7 @@ export const DRIFT: Drift = {
   notAssociated: true,
   notPubliclyAccessible: true,
   crossAccountPolicy: 'wrong-resource',
-  sql: (catalog, names) => {
-    catalog.revokeDatabase(names.database, ['CREATE'], names.dbUser)
-  }
+  sql: (redshift, names) => redshift.admin(`REVOKE CREATE ON DATABASE ${names.database} FROM ${names.dbUser}`)
 }
 
 /** What a fault does to a request. */

@@ -79,12 +79,18 @@ function bare(): AccountState {
         exists: true,
         usage: false,
         tables: [
-          { name: 'accounts', select: false },
-          { name: 'orders', select: false }
+          { name: 'accounts', select: false, owner: 'etl' },
+          { name: 'orders', select: false, owner: 'loader' }
         ],
-        defaultSelect: false
+        defaultSelect: false,
+        futureTableOwners: [
+          { name: 'etl', covered: false },
+          { name: 'loader', covered: false }
+        ],
+        uncoveredOwners: ['etl', 'loader']
       }
-    ]
+    ],
+    externalFunction: { allowed: false }
   }
   return s
 }
@@ -120,8 +126,11 @@ describe('the planner', () => {
       'GRANT USAGE ON LANGUAGE exfunc TO "cargo_user"',
       'GRANT USAGE ON SCHEMA "public" TO "cargo_user"',
       'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "cargo_user"',
-      'ALTER DEFAULT PRIVILEGES IN SCHEMA "public" GRANT SELECT ON TABLES TO "cargo_user"'
+      'ALTER DEFAULT PRIVILEGES FOR USER "etl" IN SCHEMA "public" GRANT SELECT ON TABLES TO "cargo_user"',
+      'ALTER DEFAULT PRIVILEGES FOR USER "loader" IN SCHEMA "public" GRANT SELECT ON TABLES TO "cargo_user"',
+      'GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE "cargo_create_replace_function"'
     ])
+    expect(step(plan, 'sql-grant-external-function').dependsOn).toEqual(['sql-create-function-role', 'sql-grant-function-role'])
     // The role is created trusted by both services: the trust rules ride on create-role.
     const role = step(plan, 'create-role')
     expect(role.ruleIds).toEqual(['iam-role-exists', 'iam-role-trusts-redshift', 'iam-role-trusts-lambda'])

@@ -24,7 +24,8 @@ describe('remediation SQL', () => {
     expect(sql.grantExfuncSql('u')).toBe('GRANT USAGE ON LANGUAGE exfunc TO "u"')
     expect(sql.grantSchemaUsageSql('s', 'u')).toBe('GRANT USAGE ON SCHEMA "s" TO "u"')
     expect(sql.grantSelectAllTablesSql('s', 'u')).toBe('GRANT SELECT ON ALL TABLES IN SCHEMA "s" TO "u"')
-    expect(sql.defaultSelectSql('s', 'u')).toBe('ALTER DEFAULT PRIVILEGES IN SCHEMA "s" GRANT SELECT ON TABLES TO "u"')
+    expect(sql.defaultSelectSql('o', 's', 'u')).toBe('ALTER DEFAULT PRIVILEGES FOR USER "o" IN SCHEMA "s" GRANT SELECT ON TABLES TO "u"')
+    expect(sql.grantExternalFunctionPrivilegeSql('r')).toBe('GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE "r"')
   })
 
   it.each(HOSTILE)('keeps the hostile name %j inside one identifier', (name) => {
@@ -38,7 +39,8 @@ describe('remediation SQL', () => {
       [sql.grantExfuncSql(name), 'GRANT USAGE ON LANGUAGE exfunc TO ID'],
       [sql.grantSchemaUsageSql(name, name), 'GRANT USAGE ON SCHEMA ID TO ID'],
       [sql.grantSelectAllTablesSql(name, name), 'GRANT SELECT ON ALL TABLES IN SCHEMA ID TO ID'],
-      [sql.defaultSelectSql(name, name), 'ALTER DEFAULT PRIVILEGES IN SCHEMA ID GRANT SELECT ON TABLES TO ID'],
+      [sql.defaultSelectSql(name, name, name), 'ALTER DEFAULT PRIVILEGES FOR USER ID IN SCHEMA ID GRANT SELECT ON TABLES TO ID'],
+      [sql.grantExternalFunctionPrivilegeSql(name), 'GRANT CREATE OR REPLACE EXTERNAL FUNCTION TO ROLE ID'],
       [sql.databaseExistsSql(name), 'SELECT 1 AS found FROM pg_database WHERE datname = LIT'],
       [sql.userExistsSql(name), 'SELECT 1 AS found FROM pg_user WHERE usename = LIT']
     ] as const

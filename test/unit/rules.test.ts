@@ -798,6 +798,30 @@ const CASES: Case[] = [
     says: ["role 'cargo_create_replace_function' does not exist"]
   },
 
+  {
+    name: 'role missing, but the user holds the privilege through sys:dba',
+    rule: 'sql-function-role',
+    mutate: (s) =>
+      (sql(s).functionRole = {
+        name: 'cargo_create_replace_function',
+        exists: false,
+        systemPrivileges: [],
+        grantedToUser: false,
+        userPrivilegeVia: 'sys:dba'
+      }),
+    status: 'pass'
+  },
+
+  // --- sql-external-function -------------------------------------------------
+  { name: 'compliant', rule: 'sql-external-function', status: 'pass' },
+  {
+    name: 'no CREATE OR REPLACE EXTERNAL FUNCTION',
+    rule: 'sql-external-function',
+    mutate: (s) => (sql(s).externalFunction = { allowed: false }),
+    status: 'fail',
+    says: ["'cargo_user' cannot run CREATE EXTERNAL FUNCTION"]
+  },
+
   // --- sql-exfunc-usage ------------------------------------------------------
   { name: 'compliant', rule: 'sql-exfunc-usage', status: 'pass' },
   {
@@ -855,6 +879,22 @@ const CASES: Case[] = [
     mutate: (s) => (schemas(s)[0]!.defaultSelect = false),
     status: 'fail',
     says: ['tables created later in analytics.public will not be readable by cargo_user']
+  },
+  {
+    name: 'one owner of future tables not covered',
+    rule: 'sql-source-default-privileges',
+    mutate: (s) =>
+      Object.assign(schemas(s)[0]!, {
+        defaultSelect: false,
+        futureTableOwners: [
+          { name: 'etl', covered: true },
+          { name: 'loader', covered: false }
+        ],
+        uncoveredOwners: ['loader']
+      }),
+    status: 'fail',
+    says: ['tables created later in analytics.public will not be readable by cargo_user', 'loader'],
+    saysNot: ['etl']
   },
   {
     name: 'source select fails: skipped',

@@ -67,7 +67,7 @@ const ROLE_RULES = [
   'redshift-role-associated'
 ]
 const USER_RULES = ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age']
-const SQL_USER_RULES = ['sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-source-select', 'sql-source-default-privileges']
+const SQL_USER_RULES = ['sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-external-function', 'sql-source-select', 'sql-source-default-privileges']
 const TARGET_RULES = [
   'redshift-exists',
   'redshift-role-associated',
@@ -79,6 +79,7 @@ const TARGET_RULES = [
   'sql-database-all',
   'sql-function-role',
   'sql-exfunc-usage',
+  'sql-external-function',
   'sql-source-select',
   'sql-source-default-privileges'
 ]
@@ -292,7 +293,7 @@ describe('a state-file of another region or target is refused before judging (ex
   it('the inputs the state was read for: judged as before', async () => {
     const config = loadConfig(raw({ config: 'examples/provisioned.yml', 'state-file': 'examples/provisioned-compliant.state.json' }), ROOT, {})
     const outcome = await audit(config, { now: NOW, cwd: ROOT, env: {} })
-    expect(outcome.report.summary).toMatchObject({ pass: 21, fail: 0, error: 0 })
+    expect(outcome.report.summary).toMatchObject({ pass: 22, fail: 0, error: 0 })
   })
 })
 

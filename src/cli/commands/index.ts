@@ -3,6 +3,7 @@
  * (see ../command.ts). The first is the default when no command is named.
  */
 import type { CommandSpec } from '../command.js'
+import { doctorCommand } from './doctor.js'
 import { mergeCommand, targetsCommand } from './fleet.js'
 import { applyCommand, auditCommand, planCommand } from './modes.js'
 import { explainCommand, listRulesCommand } from './rules.js'
@@ -11,6 +12,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec<unknown>> = [
   auditCommand,
   planCommand,
   applyCommand,
+  doctorCommand,
   listRulesCommand,
   explainCommand,
   targetsCommand,

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
-import { CollectionError, type CollectContext, type Needs } from '../types.js'
+import { CollectionError, type CollectContext, type Needs, type Probe } from '../types.js'
 import { causeOf, TIMED_OUT_MESSAGE } from './errors.js'
 
 /** How many AWS calls the collection made, per `service:operation` and in total. */
@@ -23,6 +23,8 @@ export interface AwsCollectContextOptions {
   /** Most AWS calls in flight at once. */
   maxConcurrency: number
   now?: Date
+  /** Told of every call and how it ended (doctor). */
+  observe?: (probe: Probe) => void
 }
 
 export interface AwsCollectContext {
@@ -139,11 +141,14 @@ export function createAwsCollectContext(
       try {
         const out = await fn(deadline.signal)
         if (READ_OPERATION.test(operation) && carriesNoData(out)) throw malformedResponse(service, operation)
+        options.observe?.({ kind: 'aws', service, operation, ok: true })
         return out
       } catch (err) {
-        if (err instanceof CollectionError) throw err
-        if (deadline.signal.aborted) throw timedOut(service, operation)
-        throw new CollectionError(causeOf(service, operation, err))
+        const failure =
+          err instanceof CollectionError ? err : deadline.signal.aborted ? timedOut(service, operation) : new CollectionError(causeOf(service, operation, err))
+        // A resource that does not exist was still readable: the call was allowed.
+        options.observe?.({ kind: 'aws', service, operation, ok: isMissing(failure), ...(isMissing(failure) ? {} : { cause: failure.cause }) })
+        throw failure
       } finally {
         stats.inFlight--
       }
@@ -160,7 +165,8 @@ export function createAwsCollectContext(
     call,
     unavailable,
     state,
-    now: options.now ?? new Date()
+    now: options.now ?? new Date(),
+    ...(options.observe ? { observe: options.observe } : {})
   }
   return { ctx, stats, dispose: () => clearTimeout(timer) }
 }

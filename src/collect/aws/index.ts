@@ -1,6 +1,6 @@
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
-import type { CollectContext, Needs } from '../types.js'
+import type { CollectContext, Needs, Probe } from '../types.js'
 import { partitionOfRegion } from '../../state/arn.js'
 import { createAwsClients, type AwsClients } from './clients.js'
 import { createAwsCollectContext, type CallStats } from './context.js'
@@ -31,6 +31,8 @@ export interface CollectAwsOptions {
   now?: Date
   /** Clients to use instead of fresh ones for `params.region` (they are then not destroyed). */
   clients?: AwsClients
+  /** Told of every read tried and how it ended (doctor). */
+  observe?: (probe: Probe) => void
 }
 
 /** Resolves with the first promise to give a defined value; undefined once all gave none. */
@@ -121,7 +123,8 @@ export async function collectAwsState(
   const { ctx, stats, dispose } = createAwsCollectContext(params, needs, state, {
     timeoutMs: options.timeoutMs ?? params.timeoutSeconds * 1000,
     maxConcurrency: options.maxConcurrency ?? params.maxConcurrency,
-    now
+    now,
+    ...(options.observe ? { observe: options.observe } : {})
   })
   // A fleet target's role is assumed first: when that is refused, nothing of the account can be
   // read, and every rule says so (sts:AssumeRole and the role) instead of failing one by one.

@@ -32,3 +32,13 @@ export function quoteIdent(name: string): string {
   }
   return `"${name.replace(/"/g, '""')}"`
 }
+
+/**
+ * A string value for a query, the same in either reading of backslashes: Redshift reads backslash
+ * escapes in literals, PostgreSQL with standard_conforming_strings does not, so a backslash is
+ * spelt CHR(92) instead of being put inside the literal. Not for DDL that needs a plain literal.
+ */
+export function queryText(value: string): string {
+  if (!value.includes('\\')) return quoteLiteral(value)
+  return `(${value.split('\\').map(quoteLiteral).join(' || CHR(92) || ')})`
+}

@@ -1,339 +1,231 @@
-import {
-  CancelStatementCommand,
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  type DescribeStatementResponse,
-  type Field,
-  type RedshiftDataClient
-} from '@aws-sdk/client-redshift-data'
-import type { SourceSchema } from '../../config/parameters.js'
-import type { CollectionCause, SqlSourceSchemaState, SqlState } from '../../state/types.js'
-import { CollectionError, type CollectContext } from '../types.js'
-import { causeOf, isAccessDenied, TIMED_OUT_MESSAGE } from './errors.js'
-import { quoteLiteral as lit } from './sql-text.js'
-
-/** Where and as whom the Data API runs the audit's statements. */
-export interface DataApiTarget {
-  workgroupName?: string
-  clusterIdentifier?: string
-  secretArn?: string
-  dbUser?: string
-  /** db used for account-wide checks */
-  database: string
-}
-
-export type Cell = string | number | boolean | null
-export interface SqlResult {
-  columns: string[]
-  rows: Record<string, Cell>[]
-}
-
-const SERVICE = 'redshift-data'
-/** Long-poll each DescribeStatement for up to this long (the SDK model has WaitTimeSeconds, 1-30). */
-const DESCRIBE_WAIT_SECONDS = 2
-const FIRST_POLL_MS = 50
-const MAX_POLL_MS = 1000
-
-// ---------------------------------------------------------------------------------------------
-// SQL text. Every statement is a single SELECT over leader-node catalogue tables and SVV views;
-// the has_*_privilege functions only ever see literals or pg_tables columns (the documented
-// pattern), and each call is guarded by an EXISTS so that a missing user, database or schema
-// reads as NULL instead of failing the whole statement.
-// ---------------------------------------------------------------------------------------------
-
-/** Roles `user` holds: directly, and through up to three levels of role-to-role grants. */
-export function heldRolesSql(user: string): string {
-  return [
-    `SELECT ug.role_name FROM svv_user_grants ug WHERE ug.user_name = ${user}`,
-    `SELECT g1.granted_role_name FROM svv_user_grants ug JOIN svv_role_grants g1 ON g1.role_name = ug.role_name WHERE ug.user_name = ${user}`,
-    `SELECT g2.granted_role_name FROM svv_user_grants ug JOIN svv_role_grants g1 ON g1.role_name = ug.role_name JOIN svv_role_grants g2 ON g2.role_name = g1.granted_role_name WHERE ug.user_name = ${user}`,
-    `SELECT g3.granted_role_name FROM svv_user_grants ug JOIN svv_role_grants g1 ON g1.role_name = ug.role_name JOIN svv_role_grants g2 ON g2.role_name = g1.granted_role_name JOIN svv_role_grants g3 ON g3.role_name = g2.granted_role_name WHERE ug.user_name = ${user}`
-  ].join(' UNION ')
-}
-
-const userExistsSql = (user: string) => `EXISTS (SELECT 1 FROM pg_user WHERE usename = ${lit(user)})`
-const databaseExistsSql = (db: string) => `EXISTS (SELECT 1 FROM pg_database WHERE datname = ${lit(db)})`
-
 /**
- * Whether the session may see other identities in the SVV views: superusers and holders of
- * ACCESS SYSTEM TABLE do; anyone else sees only their own grants, which would read as drift.
+ * The SQL part of the audit: which statements to run for the facts the enabled rules need, running
+ * them side by side through the Data API, and turning their rows into `state.sql`.
+ *
+ * Each statement reads one class of objects (leader-node catalogue or system views, see
+ * sql-statements.ts) and feeds a declared set of facts (FEEDS). When a statement fails, exactly the
+ * facts it feeds are unavailable, with the statement's purpose and Redshift's message. Every path a
+ * privilege can take is judged in sql-grants.ts, from the rows read here.
  */
-const SESSION_SEES_ALL_SQL =
-  `(COALESCE((SELECT usesuper FROM pg_user WHERE usename = current_user), FALSE)` +
-  ` OR EXISTS (SELECT 1 FROM svv_system_privileges WHERE UPPER(system_privilege) = 'ACCESS SYSTEM TABLE'` +
-  ` AND ((identity_type = 'user' AND identity_name = current_user)` +
-  ` OR (identity_type = 'role' AND identity_name IN (${heldRolesSql('current_user')})))))`
+import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
+import type { SourceSchema } from '../../config/parameters.js'
+import type {
+  CollectionCause,
+  SqlFutureTableOwner,
+  SqlSourceSchemaState,
+  SqlState,
+  SqlTablePrivilege
+} from '../../state/types.js'
+import type { CollectContext } from '../types.js'
+import { runSql, SERVICE, type Cell, type DataApiTarget } from './data-api.js'
+import { causeOf } from './errors.js'
+import {
+  ACCESS_SYSTEM_TABLE,
+  CREATE_EXTERNAL_FUNCTION,
+  CREATE_FUNCTION,
+  identityOf,
+  reaches,
+  roleSystemPrivileges,
+  systemPrivilegeVia,
+  type GrantGraph,
+  type Identity
+} from './sql-grants.js'
+import {
+  grantsSql,
+  identitiesSql,
+  sourceCatalogSql,
+  sourceGrantsSql,
+  type AuditStatement
+} from './sql-statements.js'
 
-/** A grant to PUBLIC, to the user, or to a role the user holds, in one of the SVV privilege views. */
-function grantedToUserSql(typeColumn: string, nameColumn: string, user: string): string {
-  return (
-    `(${typeColumn} = 'public' OR (${typeColumn} = 'user' AND ${nameColumn} = ${lit(user)})` +
-    ` OR (${typeColumn} = 'role' AND ${nameColumn} IN (${heldRolesSql(lit(user))})))`
-  )
-}
+export { runSql, type Cell, type DataApiTarget, type SqlResult } from './data-api.js'
 
-function exfuncUsageSql(user: string): string {
-  return (
-    `EXISTS (SELECT 1 FROM svv_language_privileges WHERE language_name = 'exfunc' AND privilege_type = 'USAGE'` +
-    ` AND ${grantedToUserSql('identity_type', 'identity_name', user)})`
-  )
-}
+type Row = Record<string, Cell>
+type Fact = 'database' | 'user' | 'databasePrivileges' | 'functionRole' | 'exfuncUsage' | 'sourceSchemas' | 'externalFunction'
+const FACTS: readonly Fact[] = ['database', 'user', 'databasePrivileges', 'functionRole', 'exfuncUsage', 'sourceSchemas', 'externalFunction']
 
-/** System privileges looked up for the function role (svv_system_privileges has no list aggregate on the leader node). */
-export const FUNCTION_ROLE_PRIVILEGES = ['CREATE OR REPLACE FUNCTION', 'CREATE OR REPLACE EXTERNAL FUNCTION'] as const
-
-export interface AccountSqlParts {
-  database: boolean
-  user: boolean
-  databasePrivileges: boolean
-  functionRole: boolean
-  exfuncUsage: boolean
-  /** The statement runs in the Cargo database, so the per-database exfunc check can ride along. */
-  exfuncInline: boolean
-}
-
-/** The account-wide statement: one row of typed columns, one scalar sub-select each. */
-export function accountSql(p: { database: string; dbUser: string; functionRole: string }, parts: AccountSqlParts): string {
-  const cols: string[] = []
-  const both = `${userExistsSql(p.dbUser)} AND ${databaseExistsSql(p.database)}`
-  if (parts.database || parts.databasePrivileges || parts.exfuncUsage) {
-    cols.push(`${databaseExistsSql(p.database)} AS database_exists`)
-  }
-  if (parts.user || parts.databasePrivileges) {
-    cols.push(`${userExistsSql(p.dbUser)} AS user_exists`)
-    cols.push(`(SELECT usesuper FROM pg_user WHERE usename = ${lit(p.dbUser)}) AS user_superuser`)
-  }
-  if (parts.databasePrivileges) {
-    for (const priv of ['CREATE', 'TEMP']) {
-      cols.push(
-        `CASE WHEN ${both} THEN has_database_privilege(${lit(p.dbUser)}, ${lit(p.database)}, ${lit(priv)}) END AS db_${priv.toLowerCase()}`
-      )
-    }
-  }
-  if (parts.functionRole) {
-    cols.push(`EXISTS (SELECT 1 FROM svv_roles WHERE role_name = ${lit(p.functionRole)}) AS role_exists`)
-    FUNCTION_ROLE_PRIVILEGES.forEach((priv, i) => {
-      cols.push(
-        `EXISTS (SELECT 1 FROM svv_system_privileges WHERE identity_type = 'role' AND identity_name = ${lit(p.functionRole)}` +
-          ` AND UPPER(system_privilege) = ${lit(priv)}) AS role_privilege_${i}`
-      )
-    })
-    cols.push(`${lit(p.functionRole)} IN (${heldRolesSql(lit(p.dbUser))}) AS role_granted`)
-  }
-  if (parts.exfuncUsage && parts.exfuncInline) {
-    cols.push(`${exfuncUsageSql(p.dbUser)} AS exfunc_usage`)
-  }
-  if (parts.functionRole || (parts.exfuncUsage && parts.exfuncInline)) {
-    cols.push(`current_user AS session_user_name`)
-    cols.push(`${SESSION_SEES_ALL_SQL} AS session_sees_all`)
-  }
-  return `SELECT\n  ${cols.join(',\n  ')}`
-}
-
-/** USAGE ON LANGUAGE exfunc, run in the Cargo database (language privileges are per database). */
-export function exfuncSql(dbUser: string): string {
-  return `SELECT\n  ${exfuncUsageSql(dbUser)} AS exfunc_usage,\n  current_user AS session_user_name,\n  ${SESSION_SEES_ALL_SQL} AS session_sees_all`
+/** Which statements each fact is read from (`source:` stands for both statements of every source database). */
+export const FEEDS: Readonly<Record<Fact, readonly string[]>> = {
+  database: ['identities'],
+  user: ['identities'],
+  databasePrivileges: ['identities', 'grants'],
+  functionRole: ['identities', 'grants'],
+  exfuncUsage: ['identities', 'grants'],
+  externalFunction: ['identities', 'grants'],
+  sourceSchemas: ['identities', 'grants', 'source:']
 }
 
 /** Source schemas per statement: keeps each statement far below the Data API's 100 KB limit. */
 export const SCHEMAS_PER_STATEMENT = 50
 
-/**
- * One statement per source database (per SCHEMAS_PER_STATEMENT schemas), its size independent of
- * the number of schemas. Every row is (kind, schema_name, table_name, ok, detail):
- * - 'session': ok = the session sees all identities in the SVV views, detail = current_user;
- * - 'schema': one per existing schema, ok = has_schema_privilege(user, schema, 'USAGE');
- * - 'table': one per table of pg_tables, ok = has_table_privilege(user, 'schema.table', 'SELECT');
- * - 'default': one per schema whose default privileges grant SELECT on future relations to the user
- *   (directly, through PUBLIC or a held role); a NULL schema_name is a database-wide default.
- */
-export function sourceSchemasSql(dbUser: string, schemas: string[]): string {
-  const user = lit(dbUser)
-  const names = schemas.map(lit).join(', ')
-  const text = (sql: string) => `CAST(${sql} AS VARCHAR(128))`
-  const none = 'CAST(NULL AS VARCHAR(128))'
-  return [
-    `SELECT ${text("'session'")} AS kind, ${none} AS schema_name, ${none} AS table_name, ${SESSION_SEES_ALL_SQL} AS ok, ${text('current_user')} AS detail`,
-    `SELECT ${text("'schema'")}, ${text('nspname')}, ${none},
-` +
-      `  CASE WHEN ${userExistsSql(dbUser)} THEN has_schema_privilege(${user}, nspname, 'USAGE') END, ${none}
-` +
-      `FROM pg_namespace WHERE nspname IN (${names})`,
-    `SELECT ${text("'table'")}, ${text('schemaname')}, ${text('tablename')},
-` +
-      `  CASE WHEN ${userExistsSql(dbUser)} THEN has_table_privilege(${user}, quote_ident(schemaname) || '.' || quote_ident(tablename), 'SELECT') END, ${none}
-` +
-      `FROM pg_tables WHERE schemaname IN (${names})`,
-    `SELECT DISTINCT ${text("'default'")}, ${text('schema_name')}, ${none}, TRUE, ${none}
-` +
-      `FROM svv_default_privileges WHERE (schema_name IN (${names}) OR schema_name IS NULL)` +
-      ` AND object_type = 'RELATION' AND privilege_type = 'SELECT' AND ${grantedToUserSql('grantee_type', 'grantee_name', dbUser)}`
-  ].join('\nUNION ALL\n')
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running statements.
-// ---------------------------------------------------------------------------------------------
-
-function connection(target: DataApiTarget, database: string) {
-  return {
-    Database: database,
-    ...(target.workgroupName !== undefined ? { WorkgroupName: target.workgroupName } : {}),
-    ...(target.clusterIdentifier !== undefined ? { ClusterIdentifier: target.clusterIdentifier } : {}),
-    ...(target.secretArn !== undefined ? { SecretArn: target.secretArn } : {}),
-    ...(target.dbUser !== undefined ? { DbUser: target.dbUser } : {})
-  }
-}
-
-/** The IAM action behind a failure to obtain database credentials, when the message points there. */
-function credentialsAction(message: string, target: DataApiTarget, denied: boolean): string | undefined {
-  if (/GetClusterCredentialsWithIAM/.test(message)) return 'redshift:GetClusterCredentialsWithIAM'
-  if (/GetClusterCredentials/.test(message)) return 'redshift:GetClusterCredentials'
-  if (/GetCredentials/.test(message)) return 'redshift-serverless:GetCredentials'
-  if (/GetSecretValue/.test(message)) return 'secretsmanager:GetSecretValue'
-  if (!denied || !/credential|secret/i.test(message)) return undefined
-  if (target.secretArn !== undefined) return 'secretsmanager:GetSecretValue'
-  if (target.workgroupName !== undefined) return 'redshift-serverless:GetCredentials'
-  return target.dbUser !== undefined ? 'redshift:GetClusterCredentials' : 'redshift:GetClusterCredentialsWithIAM'
-}
-
-function dataApiCause(operation: string, err: unknown, target: DataApiTarget): CollectionCause {
-  const cause = causeOf(SERVICE, operation, err)
-  if (cause.message === TIMED_OUT_MESSAGE) return cause
-  const denied = isAccessDenied(err) || /not authorized/i.test(cause.message)
-  const action = credentialsAction(cause.message, target, denied)
-  if (action !== undefined && (denied || cause.iamAction !== undefined)) cause.iamAction = action
-  else if (denied && cause.iamAction === undefined) cause.iamAction = `${SERVICE}:${operation}`
-  return cause
-}
-
-function cellValue(field: Field): Cell {
-  if (field.isNull === true) return null
-  if (field.stringValue !== undefined) return field.stringValue
-  if (field.longValue !== undefined) return field.longValue
-  if (field.booleanValue !== undefined) return field.booleanValue
-  if (field.doubleValue !== undefined) return field.doubleValue
-  return null
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/**
- * Runs one statement through the Data API: ExecuteStatement, DescribeStatement with backoff until
- * it ends, then every page of GetStatementResult. Rows are keyed by column name. A failure of any
- * step, a FAILED or ABORTED statement, or running past `deadline` throws a CollectionError.
- */
-export async function runSql(
-  ctx: CollectContext,
-  client: RedshiftDataClient,
-  target: DataApiTarget,
-  database: string,
-  sql: string,
-  deadline = Date.now() + ctx.params.timeoutSeconds * 1000
-): Promise<SqlResult> {
-  let operation = 'ExecuteStatement'
-  let id: string | undefined
-  try {
-    const started = await ctx.call(SERVICE, operation, (signal) =>
-      client.send(new ExecuteStatementCommand({ Sql: sql, ...connection(target, database) }), { abortSignal: signal })
-    )
-    id = started.Id
-    if (id === undefined) throw new Error('ExecuteStatement returned no statement Id')
-    const statementId = id
-
-    operation = 'DescribeStatement'
-    let delay = FIRST_POLL_MS
-    let described: DescribeStatementResponse
-    for (;;) {
-      // Never long-poll past the deadline; under a second left, plain polling will do.
-      const wait = Math.min(DESCRIBE_WAIT_SECONDS, Math.floor((deadline - Date.now()) / 1000))
-      described = await ctx.call(SERVICE, operation, (signal) =>
-        client.send(new DescribeStatementCommand({ Id: statementId, ...(wait >= 1 ? { WaitTimeSeconds: wait } : {}) }), {
-          abortSignal: signal
-        })
-      )
-      const status = described.Status
-      if (status === 'FINISHED' || status === 'FAILED' || status === 'ABORTED') break
-      if (Date.now() + delay > deadline) {
-        await cancel(ctx, client, statementId)
-        throw new CollectionError({ service: SERVICE, operation, code: 'TimeoutError', message: TIMED_OUT_MESSAGE })
-      }
-      await sleep(delay)
-      delay = Math.min(delay * 2, MAX_POLL_MS)
+/** The statements the wanted facts need, for the collector and for doctor. */
+export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, target: Pick<DataApiTarget, 'database'>): AuditStatement[] {
+  const p = ctx.params
+  const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
+  if (wanted.length === 0) return []
+  const needs = (key: string) => wanted.some((f) => FEEDS[f].some((s) => s === key || (s === 'source:' && key.startsWith('source:'))))
+  // The role graph is cluster-wide, so the grants statement can run anywhere; it runs in the Cargo
+  // database when exfunc is wanted, where the per-database language privileges live, so that one
+  // statement answers both (a missing Cargo database falls back to target.database: see collectSql).
+  const languageHere = wanted.includes('exfuncUsage')
+  const statements: AuditStatement[] = [
+    {
+      key: 'identities',
+      purpose: `read the Cargo user, its groups and database ${p.database} from the catalogue (pg_user, pg_group, pg_database)`,
+      class: 'leader-catalog',
+      database: target.database,
+      sql: identitiesSql(p, wanted.includes('databasePrivileges'))
     }
-    if (described.Status !== 'FINISHED') {
-      const failed = described.Status === 'FAILED'
-      throw new CollectionError({
-        service: SERVICE,
-        operation: 'ExecuteStatement',
-        code: failed ? 'StatementFailed' : 'StatementAborted',
-        message: described.Error ?? (failed ? 'the statement failed' : 'the statement was aborted')
+  ]
+  if (needs('grants')) statements.push(grantsStatement(p, wanted, languageHere ? p.database : target.database, languageHere))
+  if (wanted.includes('sourceSchemas')) {
+    for (const [database, names] of sourceChunks(p.sourceSchemas)) {
+      const list = names.join(', ')
+      statements.push({
+        key: `source:${database}:${list}:catalog`,
+        purpose: `read tables, views and owners of ${database}.{${list}} from the catalogue (pg_namespace, pg_class)`,
+        class: 'leader-catalog',
+        database,
+        sql: sourceCatalogSql(p.dbUser, names)
+      })
+      statements.push({
+        key: `source:${database}:${list}:grants`,
+        purpose: `read grants and default privileges on ${database}.{${list}} (SVV_SCHEMA_PRIVILEGES, SVV_RELATION_PRIVILEGES, SVV_DEFAULT_PRIVILEGES)`,
+        class: 'system-views',
+        database,
+        sql: sourceGrantsSql(names)
       })
     }
-    if (described.HasResultSet === false) return { columns: [], rows: [] }
+  }
+  return statements
+}
 
-    operation = 'GetStatementResult'
-    const columns: string[] = []
-    const rows: Record<string, Cell>[] = []
-    let nextToken: string | undefined
-    do {
-      const token = nextToken
-      const page = await ctx.call(SERVICE, operation, (signal) =>
-        client.send(new GetStatementResultCommand({ Id: statementId, ...(token !== undefined ? { NextToken: token } : {}) }), {
-          abortSignal: signal
-        })
-      )
-      if (columns.length === 0 && page.ColumnMetadata) {
-        page.ColumnMetadata.forEach((c, i) => columns.push(c.label || c.name || `column_${i + 1}`))
-      }
-      for (const record of page.Records ?? []) {
-        const row: Record<string, Cell> = {}
-        record.forEach((field, i) => {
-          row[columns[i] ?? `column_${i + 1}`] = cellValue(field)
-        })
-        rows.push(row)
-      }
-      nextToken = page.NextToken || undefined
-    } while (nextToken !== undefined)
-    return { columns, rows }
-  } catch (err) {
-    throw new CollectionError(dataApiCause(operation, err, target))
+function grantsStatement(p: CollectContext['params'], wanted: readonly Fact[], database: string, languageHere: boolean): AuditStatement {
+  const databases = [...new Set([p.database, ...(wanted.includes('sourceSchemas') ? p.sourceSchemas.map((s) => s.database) : [])])]
+  return {
+    key: 'grants',
+    purpose:
+      'read roles, role grants, system privileges and database privileges (SVV_USER_GRANTS, SVV_ROLE_GRANTS, SVV_SYSTEM_PRIVILEGES, SVV_DATABASE_PRIVILEGES' +
+      (languageHere ? `, and SVV_LANGUAGE_PRIVILEGES in ${database})` : ')'),
+    class: 'system-views',
+    database,
+    sql: grantsSql({ functionRole: p.functionRole, databases, languageHere })
   }
 }
 
-/** Best effort: a statement we stop waiting for should not keep running. */
-async function cancel(ctx: CollectContext, client: RedshiftDataClient, id: string): Promise<void> {
-  try {
-    await ctx.call(SERVICE, 'CancelStatement', (signal) => client.send(new CancelStatementCommand({ Id: id }), { abortSignal: signal }))
-  } catch {
-    // The deadline may already have passed; the statement then ends on its own.
+function sourceChunks(schemas: SourceSchema[]): Array<[string, string[]]> {
+  const byDatabase = new Map<string, string[]>()
+  for (const s of schemas) byDatabase.set(s.database, [...(byDatabase.get(s.database) ?? []), s.schema])
+  const chunks: Array<[string, string[]]> = []
+  for (const [database, names] of byDatabase) {
+    for (let i = 0; i < names.length; i += SCHEMAS_PER_STATEMENT) chunks.push([database, names.slice(i, i + SCHEMAS_PER_STATEMENT)])
   }
+  return chunks
 }
 
 // ---------------------------------------------------------------------------------------------
-// The collector.
+// Reading rows.
 // ---------------------------------------------------------------------------------------------
 
-const bool = (v: Cell | undefined): boolean => v === true || v === 't' || v === 'true'
+const bool = (v: Cell | undefined): boolean => v === true || v === 't' || v === 'true' || v === 1
+const str = (v: Cell | undefined): string | null => (typeof v === 'string' ? v : null)
+
+type Outcome = { ok: true; rows: Row[] } | { ok: false; cause: CollectionCause }
 
 /** `database "x" does not exist`, as Redshift reports a connection to a missing database. */
-function missingDatabase(cause: CollectionCause, database: string): boolean {
+export function missingDatabase(cause: CollectionCause, database: string): boolean {
   const m = /database "([^"]+)" does not exist/i.exec(cause.message)
   return m !== null && m[1]?.toLowerCase() === database.toLowerCase()
 }
 
-function visibilityCause(sessionUser: Cell | undefined): CollectionCause {
-  const who = typeof sessionUser === 'string' ? `"${sessionUser}"` : 'the Data API session user'
+/** The role graph from the identities (leader) and grants (SVV) rows. */
+export function grantGraphOf(identities: Row[], grants: Row[]): GrantGraph {
+  const superusers = new Set<string>()
+  const groupsOf = new Map<string, Set<string>>()
+  const userRoles = new Map<string, Set<string>>()
+  const roleRoles = new Map<string, Set<string>>()
+  const systemPrivileges = new Map<string, Set<string>>()
+  const add = (map: Map<string, Set<string>>, key: string | null, value: string | null) => {
+    if (key === null || value === null) return
+    const set = map.get(key) ?? new Set<string>()
+    set.add(value)
+    map.set(key, set)
+  }
+  for (const r of identities) {
+    const user = str(r['user_name'])
+    if (user === null) continue
+    if (bool(r['superuser'])) superusers.add(user)
+    add(groupsOf, user, str(r['group_name']))
+  }
+  for (const r of grants) {
+    const kind = r['kind']
+    if (kind === 'user_role') add(userRoles, str(r['a']), str(r['b']))
+    else if (kind === 'role_role') add(roleRoles, str(r['a']), str(r['b']))
+    else if (kind === 'system') {
+      const type = str(r['a'])?.toLowerCase()
+      add(systemPrivileges, type === 'role' || type === 'user' ? `${type}:${str(r['b'])}` : null, str(r['c'])?.toUpperCase() ?? null)
+    }
+  }
+  return { superusers, groupsOf, userRoles, roleRoles, systemPrivileges }
+}
+
+/** The session user, and whether it sees every identity's rows in the SVV views. */
+export function sessionVisibility(identities: Row[], graph: GrantGraph): { user: string | null; seesAll: boolean } {
+  const user = str(identities[0]?.['session_user_name'])
+  if (user === null) return { user, seesAll: false }
+  return { user, seesAll: systemPrivilegeVia(graph, identityOf(graph, user), ACCESS_SYSTEM_TABLE) !== undefined }
+}
+
+/** The SQL that lets `sessionUser` see every identity's grants in the SVV views. */
+export function visibilityGrant(sessionUser: string | null): string {
+  const who = sessionUser === null ? '<data-api-user>' : `"${sessionUser.replace(/"/g, '""')}"`
+  return `CREATE ROLE cargo_guard_audit; GRANT ACCESS SYSTEM TABLE TO ROLE cargo_guard_audit; GRANT ROLE cargo_guard_audit TO ${who};`
+}
+
+export function visibilityCause(sessionUser: string | null): CollectionCause {
+  const who = sessionUser === null ? 'the Data API session user' : `"${sessionUser}"`
   return {
     service: SERVICE,
     operation: 'ExecuteStatement',
     code: 'CatalogNotVisible',
     message:
-      `${who} is neither a superuser nor holds ACCESS SYSTEM TABLE, so the SVV_* views hide other users' grants; ` +
-      `run the audit as an admin (data-api-secret-arn) or GRANT ACCESS SYSTEM TABLE to a role of ${who}`
+      `${who} is neither a superuser nor holds ACCESS SYSTEM TABLE, so the SVV_* views hide other users' grants ` +
+      `(r_SVV_USER_GRANTS, r_SVV_SYSTEM_PRIVILEGES); run the audit as a superuser (data-api-secret-arn) or grant it: ${visibilityGrant(sessionUser)}`
   }
 }
+
+/** The GRANT (or sign-in change) that would let the session run a statement Redshift refused. */
+function grantFor(message: string, s: AuditStatement): { grant?: string } {
+  const relation = /permission denied for (?:relation|view|table) "?([^"\s]+)"?/i.exec(message)
+  if (relation) {
+    return {
+      grant: /^(svv|svl|stl|stv|sys)_/i.test(relation[1]!)
+        ? visibilityGrant(null)
+        : `GRANT SELECT ON ${relation[1]} TO <data-api-user>;`
+    }
+  }
+  const schema = /permission denied for schema "?([^"\s]+)"?/i.exec(message)
+  if (schema) return { grant: `GRANT USAGE ON SCHEMA ${schema[1]} TO <data-api-user>;` }
+  if (/permission denied|not authorized|must be superuser/i.test(message)) {
+    return { grant: s.class === 'system-views' ? visibilityGrant(null) : 'sign the Data API in as a superuser (data-api-secret-arn)' }
+  }
+  return {}
+}
+
+const grantee = (type: Cell | undefined, name: Cell | undefined) => ({ type: str(type) ?? '', name: str(name) })
+
+/** Privilege names as SVV views spell them; TEMP and TEMPORARY are one privilege (r_GRANT). */
+const samePrivilege = (a: string | null, b: string) =>
+  a !== null && (a === b || a === 'ALL' || a === 'ALL PRIVILEGES' || (['TEMP', 'TEMPORARY'].includes(a) && ['TEMP', 'TEMPORARY'].includes(b)))
+
+interface Scoped {
+  /** scoped permissions on the database, from the grants statement: (database, scope, privilege) reaching the user */
+  database(database: string, scope: string, privilege: string): boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+// The collector.
+// ---------------------------------------------------------------------------------------------
 
 interface Failure {
   pointer: string
@@ -341,172 +233,300 @@ interface Failure {
 }
 
 /**
- * Fills `ctx.state.sql` through the Redshift Data API, for the facts the enabled rules need:
- * one account-wide statement in `target.database`, one in the Cargo database for the per-database
- * exfunc privilege (unless `target.database` is the Cargo database), and one per source database,
- * the latter in parallel. Failures become unavailable facts; it never throws.
+ * Fills `ctx.state.sql` through the Redshift Data API, for the facts the enabled rules need. All
+ * statements start at once; each fact is computed once the statements feeding it have answered.
+ * Failures become unavailable facts; it never throws.
  */
 export async function collectSql(ctx: CollectContext, client: RedshiftDataClient, target: DataApiTarget): Promise<void> {
   const failures: Failure[] = []
-  const wanted: string[] = []
+  const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`)).map((f) => `/sql/${f}`)
   try {
-    const p = ctx.params
-    const want = {
-      database: ctx.needs('/sql/database'),
-      user: ctx.needs('/sql/user'),
-      databasePrivileges: ctx.needs('/sql/databasePrivileges'),
-      functionRole: ctx.needs('/sql/functionRole'),
-      exfuncUsage: ctx.needs('/sql/exfuncUsage'),
-      sourceSchemas: ctx.needs('/sql/sourceSchemas')
-    }
-    for (const [key, needed] of Object.entries(want)) if (needed) wanted.push(`/sql/${key}`)
     if (wanted.length === 0) return
-    const sql: Partial<SqlState> = (ctx.state.sql ??= {})
+    const p = ctx.params
     const deadline = Date.now() + p.timeoutSeconds * 1000
-    const run = (database: string, text: string) => runSql(ctx, client, target, database, text, deadline)
-
-    const account = async (): Promise<void> => {
-      const accountWanted = want.database || want.user || want.databasePrivileges || want.functionRole || want.exfuncUsage
-      if (!accountWanted) return
-      const exfuncInline = target.database === p.database
-      // The Cargo-database statement starts now, not after the account-wide one: it would
-      // otherwise double the SQL part of the critical path. Its answer is used only if the
-      // account-wide statement shows the database exists.
-      const exfuncEarly =
-        want.exfuncUsage && !exfuncInline
-          ? run(p.database, exfuncSql(p.dbUser)).then(
-              (result) => ({ ok: true as const, row: result.rows[0] ?? {} }),
-              (err: unknown) => ({ ok: false as const, err })
-            )
-          : undefined
-      const pointers = wanted.filter((w) => w !== '/sql/sourceSchemas')
-      let row: Record<string, Cell>
-      try {
-        const result = await run(target.database, accountSql(p, { ...want, exfuncInline }))
-        row = result.rows[0] ?? {}
-      } catch (err) {
-        const cause = causeOf(SERVICE, 'ExecuteStatement', err)
-        for (const pointer of pointers) failures.push({ pointer, cause })
-        return
-      }
-      const databaseExists = bool(row['database_exists'])
-      const userExists = bool(row['user_exists'])
-      if (want.database) sql.database = { name: p.database, exists: databaseExists }
-      if (want.user) {
-        sql.user = { name: p.dbUser, exists: userExists, ...(userExists ? { superuser: bool(row['user_superuser']) } : {}) }
-      }
-      if (want.databasePrivileges) {
-        sql.databasePrivileges = (['CREATE', 'TEMP'] as const).filter((priv) => bool(row[`db_${priv.toLowerCase()}`]))
-      }
-      const seesAll = bool(row['session_sees_all'])
-      if (want.functionRole) {
-        if (!seesAll) failures.push({ pointer: '/sql/functionRole', cause: visibilityCause(row['session_user_name']) })
-        const exists = bool(row['role_exists'])
-        sql.functionRole = {
-          name: p.functionRole,
-          exists,
-          systemPrivileges: exists ? FUNCTION_ROLE_PRIVILEGES.filter((_, i) => bool(row[`role_privilege_${i}`])) : [],
-          grantedToUser: exists && bool(row['role_granted'])
+    const statements = auditStatements(ctx, target)
+    const outcomes = new Map<string, Outcome>()
+    const runOne = async (s: AuditStatement) => {
+        try {
+          const result = await runSql(ctx, client, target, s.database, s.sql, deadline)
+          outcomes.set(s.key, { ok: true, rows: result.rows })
+          ctx.observe?.({ kind: 'sql', database: s.database, purpose: s.purpose, ok: true })
+        } catch (err) {
+          const cause = causeOf(SERVICE, 'ExecuteStatement', err)
+          outcomes.set(s.key, { ok: false, cause: { ...cause, message: `could not ${s.purpose}: ${cause.message}` } })
+          // A source database that does not exist is a finding (the schema is missing), not a refusal.
+          const missing = missingDatabase(cause, s.database)
+          ctx.observe?.({ kind: 'sql', database: s.database, purpose: s.purpose, ok: missing, message: cause.message, ...(missing ? {} : grantFor(cause.message, s)) })
         }
-      }
-      if (!want.exfuncUsage) return
-      if (!databaseExists) {
-        // Language privileges live in the Cargo database; without it there is nothing to hold.
-        sql.exfuncUsage = false
-        return
-      }
-      if (exfuncInline) {
-        if (!seesAll) failures.push({ pointer: '/sql/exfuncUsage', cause: visibilityCause(row['session_user_name']) })
-        sql.exfuncUsage = bool(row['exfunc_usage'])
-        return
-      }
-      const exfunc = await exfuncEarly!
-      if (!exfunc.ok) {
-        failures.push({ pointer: '/sql/exfuncUsage', cause: causeOf(SERVICE, 'ExecuteStatement', exfunc.err) })
-        return
-      }
-      if (!bool(exfunc.row['session_sees_all'])) {
-        failures.push({ pointer: '/sql/exfuncUsage', cause: visibilityCause(exfunc.row['session_user_name']) })
-      }
-      sql.exfuncUsage = bool(exfunc.row['exfunc_usage'])
     }
-
-    const sources = async (): Promise<void> => {
-      if (!want.sourceSchemas) return
-      const byDatabase = new Map<string, SourceSchema[]>()
-      for (const s of p.sourceSchemas) {
-        const list = byDatabase.get(s.database) ?? []
-        list.push(s)
-        byDatabase.set(s.database, list)
-      }
-      const results = new Map<string, SqlSourceSchemaState>()
-      const hidden = new Set<string>()
-      let hiddenCause: CollectionCause | undefined
-      let failed = false
-      const chunks: Array<[string, string[]]> = []
-      for (const [database, schemas] of byDatabase) {
-        for (let i = 0; i < schemas.length; i += SCHEMAS_PER_STATEMENT) {
-          chunks.push([database, schemas.slice(i, i + SCHEMAS_PER_STATEMENT).map((s) => s.schema)])
-        }
-      }
-      await Promise.all(
-        chunks.map(async ([database, names]) => {
-          let rows: Record<string, Cell>[]
-          try {
-            rows = (await run(database, sourceSchemasSql(p.dbUser, names))).rows
-          } catch (err) {
-            const cause = causeOf(SERVICE, 'ExecuteStatement', err)
-            if (missingDatabase(cause, database)) {
-              for (const schema of names) {
-                results.set(`${database}.${schema}`, { database, schema, exists: false, usage: false, tables: [], defaultSelect: false })
-              }
-            } else {
-              failed = true
-              failures.push({ pointer: '/sql/sourceSchemas', cause })
-            }
-            return
-          }
-          const session = rows.find((r) => r['kind'] === 'session')
-          const databaseWideDefault = rows.some((r) => r['kind'] === 'default' && r['schema_name'] === null)
-          for (const schema of names) {
-            const header = rows.find((r) => r['kind'] === 'schema' && r['schema_name'] === schema)
-            const exists = header !== undefined
-            const tables = rows
-              .filter((r) => r['kind'] === 'table' && r['schema_name'] === schema && typeof r['table_name'] === 'string')
-              .map((r) => ({ name: r['table_name'] as string, select: bool(r['ok']) }))
-              .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-            if (exists && !bool(session?.['ok'])) {
-              hidden.add(`${database}.${schema}`)
-              hiddenCause ??= visibilityCause(session?.['detail'])
-            }
-            results.set(`${database}.${schema}`, {
-              database,
-              schema,
-              exists,
-              usage: exists && bool(header['ok']),
-              tables: exists ? tables : [],
-              defaultSelect:
-                exists && (databaseWideDefault || rows.some((r) => r['kind'] === 'default' && r['schema_name'] === schema))
-            })
-          }
-        })
-      )
-      if (failed) return
-      sql.sourceSchemas = p.sourceSchemas.map((s) => results.get(`${s.database}.${s.schema}`)!)
-      sql.sourceSchemas.forEach((s, i) => {
-        if (hidden.has(`${s.database}.${s.schema}`) && hiddenCause !== undefined) {
-          failures.push({ pointer: `/sql/sourceSchemas/${i}/defaultSelect`, cause: hiddenCause })
-        }
-      })
+    await Promise.all(statements.map(runOne))
+    // Without the Cargo database the role graph is read again where the session connects (the
+    // chain grows by one statement only in that drift; exfunc is then false, as the database is missing).
+    const grants = statements.find((s) => s.key === 'grants')
+    const grantsOutcome = outcomes.get('grants')
+    if (grants && grantsOutcome && !grantsOutcome.ok && grants.database !== target.database && missingDatabase(grantsOutcome.cause, grants.database)) {
+      const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
+      const again = grantsStatement(p, wanted, target.database, false)
+      statements.splice(statements.indexOf(grants), 1, again)
+      await runOne(again)
     }
-
-    await Promise.all([account(), sources()])
+    fill(ctx, p, target, statements, outcomes, failures)
   } catch (err) {
     // Not expected: every statement handles its own failure. Keep the promise of never throwing.
     const cause = causeOf(SERVICE, 'ExecuteStatement', err)
     for (const pointer of wanted.length > 0 ? wanted : ['/sql']) failures.push({ pointer, cause })
   }
   report(ctx, failures, wanted)
+}
+
+function fill(
+  ctx: CollectContext,
+  p: CollectContext['params'],
+  target: DataApiTarget,
+  statements: AuditStatement[],
+  outcomes: Map<string, Outcome>,
+  failures: Failure[]
+): void {
+  const want = (f: Fact) => ctx.needs(`/sql/${f}`)
+  const sql: Partial<SqlState> = (ctx.state.sql ??= {})
+  const failed = (key: string): CollectionCause | undefined => {
+    const o = outcomes.get(key)
+    return o !== undefined && !o.ok ? o.cause : undefined
+  }
+  const rowsOf = (key: string): Row[] => {
+    const o = outcomes.get(key)
+    return o !== undefined && o.ok ? o.rows : []
+  }
+  const identitiesFailed = failed('identities')
+  const grantsFailed = failed('grants')
+  const identities = rowsOf('identities')
+  const grants = rowsOf('grants')
+  const graph = grantGraphOf(identities, grants)
+  const session = sessionVisibility(identities, graph)
+  const hidden = visibilityCause(session.user)
+  if (!identitiesFailed && !grantsFailed && outcomes.has('grants')) {
+    ctx.observe?.({
+      kind: 'sql',
+      database: target.database,
+      purpose: `see every identity's grants in the SVV views as ${session.user ?? 'the session user'} (superuser or ACCESS SYSTEM TABLE)`,
+      ok: session.seesAll,
+      ...(session.seesAll
+        ? {}
+        : { message: `the SVV_* views hide other users' grants from ${session.user ?? 'the session user'}`, grant: visibilityGrant(session.user) })
+    })
+  }
+
+  const userRows = identities.filter((r) => r['user_name'] === p.dbUser)
+  const userExists = userRows.length > 0
+  const cargo: Identity = identityOf(graph, p.dbUser)
+  const databaseExists = bool(identities[0]?.['database_exists'])
+  const databaseOwner = str(identities[0]?.['database_owner'])
+  /** Negative verdicts the session could not fully see are errors, not drift: a grant may be hidden. */
+  const judge = (pointer: string, positive: boolean) => {
+    if (!positive && !session.seesAll) failures.push({ pointer, cause: hidden })
+  }
+  const scoped: Scoped = {
+    database: (database, scope, privilege) =>
+      grants.some(
+        (r) =>
+          r['kind'] === 'database' &&
+          r['e'] === database &&
+          str(r['d']) === scope &&
+          samePrivilege(str(r['c']), privilege) &&
+          reaches(cargo, grantee(r['a'], r['b']))
+      )
+  }
+
+  const needIdentities = (f: Fact): boolean => {
+    if (identitiesFailed) failures.push({ pointer: `/sql/${f}`, cause: identitiesFailed })
+    return !identitiesFailed
+  }
+  const needGrants = (f: Fact): boolean => {
+    if (!needIdentities(f)) return false
+    if (grantsFailed) failures.push({ pointer: `/sql/${f}`, cause: grantsFailed })
+    return !grantsFailed
+  }
+
+  if (want('database') && needIdentities('database')) sql.database = { name: p.database, exists: databaseExists }
+  if (want('user') && needIdentities('user')) {
+    sql.user = { name: p.dbUser, exists: userExists, ...(userExists ? { superuser: cargo.superuser } : {}) }
+  }
+
+  if (want('databasePrivileges') && needGrants('databasePrivileges')) {
+    const held = (['CREATE', 'TEMP'] as const).filter((priv) => {
+      if (!userExists || !databaseExists) return false
+      if (cargo.superuser || databaseOwner === p.dbUser) return true
+      if (bool(userRows[0]?.[`db_${priv.toLowerCase()}`])) return true
+      return grants.some(
+        (r) =>
+          r['kind'] === 'database' &&
+          r['e'] === p.database &&
+          (r['d'] === null || r['d'] === 'DATABASE') &&
+          samePrivilege(str(r['c']), priv) &&
+          reaches(cargo, grantee(r['a'], r['b']))
+      )
+    })
+    sql.databasePrivileges = [...held]
+    if (userExists && databaseExists) judge('/sql/databasePrivileges', held.length === 2)
+  }
+
+  if (want('functionRole') && needGrants('functionRole')) {
+    const exists = grants.some((r) => r['kind'] === 'role' && r['a'] === p.functionRole)
+    const grantedToUser = exists && cargo.roles.has(p.functionRole)
+    const systemPrivileges = exists ? roleSystemPrivileges(graph, p.functionRole, [CREATE_FUNCTION, CREATE_EXTERNAL_FUNCTION]) : []
+    const via = userExists ? systemPrivilegeVia(graph, cargo, CREATE_FUNCTION) : undefined
+    sql.functionRole = { name: p.functionRole, exists, systemPrivileges, grantedToUser, ...(via !== undefined ? { userPrivilegeVia: via } : {}) }
+    judge('/sql/functionRole', via !== undefined || (exists && grantedToUser && systemPrivileges.includes(CREATE_FUNCTION)))
+  }
+
+  if (want('externalFunction') && needGrants('externalFunction')) {
+    const via = userExists ? systemPrivilegeVia(graph, cargo, CREATE_EXTERNAL_FUNCTION) : undefined
+    sql.externalFunction = { allowed: via !== undefined, ...(via !== undefined ? { via } : {}) }
+    if (userExists) judge('/sql/externalFunction', via !== undefined)
+  }
+
+  if (want('exfuncUsage') && needGrants('exfuncUsage')) {
+    const language = outcomes.get('grants')
+    if (!databaseExists) {
+      // Language privileges live in the Cargo database; without it there is nothing to hold.
+      sql.exfuncUsage = false
+    } else {
+      const usage =
+        userExists &&
+        (cargo.superuser || (language?.ok ? language.rows : []).some((r) => r['kind'] === 'language' && reaches(cargo, grantee(r['a'], r['b']))))
+      sql.exfuncUsage = usage
+      if (userExists) judge('/sql/exfuncUsage', usage)
+    }
+  }
+
+  if (want('sourceSchemas') && needGrants('sourceSchemas')) {
+    fillSourceSchemas(p, statements, outcomes, cargo, userExists, scoped, sql, failures, judge)
+  }
+}
+
+function fillSourceSchemas(
+  p: CollectContext['params'],
+  statements: AuditStatement[],
+  outcomes: Map<string, Outcome>,
+  cargo: Identity,
+  userExists: boolean,
+  scoped: Scoped,
+  sql: Partial<SqlState>,
+  failures: Failure[],
+  judge: (pointer: string, positive: boolean) => void
+): void {
+  const results = new Map<string, SqlSourceSchemaState>()
+  let failed = false
+  for (const [database, names] of sourceChunks(p.sourceSchemas)) {
+    const key = `source:${database}:${names.join(', ')}`
+    const catalog = outcomes.get(`${key}:catalog`)
+    const grantsOutcome = outcomes.get(`${key}:grants`)
+    if (catalog === undefined || grantsOutcome === undefined || !statements.some((s) => s.key === `${key}:catalog`)) continue
+    const causes = [catalog, grantsOutcome].flatMap((o) => (o.ok ? [] : [o.cause]))
+    if (causes.length > 0) {
+      if (causes.every((c) => missingDatabase(c, database))) {
+        for (const schema of names) {
+          results.set(`${database}.${schema}`, { database, schema, exists: false, usage: false, tables: [], defaultSelect: false })
+        }
+      } else {
+        failed = true
+        for (const cause of causes) failures.push({ pointer: '/sql/sourceSchemas', cause })
+      }
+      continue
+    }
+    const catalogRows = catalog.ok ? catalog.rows : []
+    const grantRows = grantsOutcome.ok ? grantsOutcome.rows : []
+    for (const schema of names) {
+      results.set(`${database}.${schema}`, sourceSchemaState(p, database, schema, catalogRows, grantRows, cargo, userExists, scoped))
+    }
+  }
+  if (failed) return
+  sql.sourceSchemas = p.sourceSchemas.map((s) => results.get(`${s.database}.${s.schema}`)!).filter((s) => s !== undefined)
+  sql.sourceSchemas.forEach((s, i) => {
+    if (!s.exists || !userExists) return
+    judge(`/sql/sourceSchemas/${i}/tables`, s.usage && s.tables.every((t) => t.select))
+    judge(`/sql/sourceSchemas/${i}/defaultSelect`, s.defaultSelect)
+  })
+}
+
+/** One source schema, every path considered: grants, PUBLIC, groups, roles, scoped permissions, ownership. */
+export function sourceSchemaState(
+  p: Pick<CollectContext['params'], 'dbUser' | 'sourceTableOwners'>,
+  database: string,
+  schema: string,
+  catalogRows: Row[],
+  grantRows: Row[],
+  cargo: Identity,
+  userExists: boolean,
+  scoped: Scoped
+): SqlSourceSchemaState {
+  const own = catalogRows.filter((r) => r['schema_name'] === schema)
+  if (own.length === 0) return { database, schema, exists: false, usage: false, tables: [], defaultSelect: false }
+  const schemaOwner = str(own[0]!['schema_owner'])
+  const inSchema = (r: Row) => r['a'] === schema
+  const schemaGrant = (scope: string, privilege: string) =>
+    grantRows.some(
+      (r) =>
+        r['kind'] === 'schema' &&
+        inSchema(r) &&
+        (r['e'] === scope || (scope === 'SCHEMA' && r['e'] === null)) &&
+        samePrivilege(str(r['d']), privilege) &&
+        reaches(cargo, grantee(r['b'], r['c']))
+    )
+  // Scoped permissions cover every object in the scope, present and future (t_scoped-permissions).
+  const scopedSelect = schemaGrant('TABLES', 'SELECT') || scoped.database(database, 'TABLES', 'SELECT')
+  const everything = userExists && cargo.superuser
+
+  const usage =
+    userExists &&
+    (everything ||
+      schemaOwner === p.dbUser ||
+      bool(own[0]!['schema_usage']) ||
+      schemaGrant('SCHEMA', 'USAGE') ||
+      scoped.database(database, 'SCHEMAS', 'USAGE'))
+
+  const tables: SqlTablePrivilege[] = own
+    .filter((r) => typeof r['relation_name'] === 'string')
+    .map((r) => {
+      const name = r['relation_name'] as string
+      const owner = str(r['relation_owner'])
+      const select =
+        userExists &&
+        (everything ||
+          owner === p.dbUser ||
+          bool(r['relation_select']) ||
+          scopedSelect ||
+          grantRows.some((g) => g['kind'] === 'relation' && inSchema(g) && g['d'] === name && reaches(cargo, grantee(g['b'], g['c']))))
+      return { name, select, kind: r['relation_kind'] === 'v' ? ('view' as const) : ('table' as const), ...(owner !== null ? { owner } : {}) }
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+
+  // Default privileges apply to objects created later by the owner they name (r_ALTER_DEFAULT_PRIVILEGES),
+  // so each owner whose future tables Cargo must read needs its own, unless a scoped permission covers all.
+  const relationOwners = [...new Set(tables.flatMap((t) => (t.owner !== undefined ? [t.owner] : [])))].sort()
+  const owners = p.sourceTableOwners.length > 0 ? p.sourceTableOwners : relationOwners.length > 0 ? relationOwners : schemaOwner !== null ? [schemaOwner] : []
+  const futureTableOwners: SqlFutureTableOwner[] = owners.map((name) => ({
+    name,
+    covered:
+      userExists &&
+      (everything ||
+        name === p.dbUser ||
+        scopedSelect ||
+        grantRows.some(
+          (g) => g['kind'] === 'default' && (g['a'] === schema || g['a'] === null) && g['d'] === name && reaches(cargo, grantee(g['b'], g['c']))
+        ))
+  }))
+  const uncoveredOwners = futureTableOwners.filter((o) => !o.covered).map((o) => o.name)
+  return {
+    database,
+    schema,
+    exists: true,
+    usage,
+    tables,
+    defaultSelect: futureTableOwners.length > 0 && uncoveredOwners.length === 0,
+    futureTableOwners,
+    uncoveredOwners
+  }
 }
 
 /**
@@ -521,7 +541,7 @@ function report(ctx: CollectContext, failures: Failure[], wanted: string[]): voi
     ctx.unavailable('/sql', first.cause)
     return
   }
-  // Parallel statements fail in any order; report in the order of the state's fields.
+  // Statements fail in any order; report in the order of the state's fields.
   const rank = (pointer: string) => {
     const i = wanted.findIndex((w) => pointer === w || pointer.startsWith(`${w}/`))
     return i < 0 ? wanted.length : i
@@ -530,11 +550,11 @@ function report(ctx: CollectContext, failures: Failure[], wanted: string[]): voi
     .map((f, i) => ({ f, i }))
     .sort((a, b) => rank(a.f.pointer) - rank(b.f.pointer) || (a.f.pointer < b.f.pointer ? -1 : a.f.pointer > b.f.pointer ? 1 : a.i - b.i))
     .map(({ f }) => f)
+  // One cause per fact: the first is what its rules will name.
   const seen = new Set<string>()
   for (const f of ordered) {
-    const k = `${f.pointer} ${key(f.cause)}`
-    if (seen.has(k)) continue
-    seen.add(k)
+    if (seen.has(f.pointer)) continue
+    seen.add(f.pointer)
     ctx.unavailable(f.pointer, f.cause)
   }
 }
