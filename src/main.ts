@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { ConfigError } from './config/errors.js'
 import { INPUTS } from './config/inputs.js'
 import { loadConfig, type Config } from './config/load.js'
-import { unmatchedWaivers } from './config/waivers.js'
+import { unmatchedWaivers } from './evaluate/unmatched-waivers.js'
 import type { Finding } from './evaluate/types.js'
 import type { RawInputs } from './config/parameters.js'
 import { writeAuditFiles } from './outputs.js'
@@ -12,7 +12,7 @@ import { renderConsole } from './report/console.js'
 import { statusLine } from './report/markdown.js'
 import type { AuditReport } from './report/types.js'
 import { formatLocation } from './config/errors.js'
-import { audit } from './run.js'
+import { audit, type AuditOutcome } from './run.js'
 
 /**
  * Action inputs as raw values. Empty inputs are left out so that defaults and the config file
@@ -70,26 +70,40 @@ function logReport(report: AuditReport): void {
   core.endGroup()
 }
 
-/** mode plan: audit, write the plan (JSON and Markdown), put it in the job summary; output plan-path. */
-async function runPlanMode(config: Config): Promise<void> {
-  const { runPlan } = await import('./remediate/command.js')
-  const out = await runPlan(config)
-  const { report } = out.audit
-  warnUnmatchedWaivers(config, out.audit.findings)
+/**
+ * What every mode publishes after its audit (or the audit after apply): the waiver warnings,
+ * the report in the log, the files, annotations, the job summary (with the mode's own
+ * Markdown after it), the outputs, and the PR comment and drift issue.
+ */
+async function publishAudit(config: Config, outcome: AuditOutcome, extra: { log?: () => void; summary?: string } = {}): Promise<void> {
+  const { report } = outcome
+  warnUnmatchedWaivers(config, outcome.findings)
   logReport(report)
-  core.startGroup(`Plan: ${out.plan.steps.length} change(s)`)
-  core.info(out.markdown)
-  core.endGroup()
-  writeAuditFiles(config, out.audit, { reportPath: config.params.reportPath })
+  extra.log?.()
+  writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
   emitAnnotations(report)
-  await writeJobSummary(report, `\n${out.markdown}`)
+  await writeJobSummary(report, extra.summary ?? '')
   setAuditOutputs(report, config.params.reportPath)
   if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
+  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
+}
+
+/** mode plan: audit, write the plan (JSON and Markdown), put it in the job summary; output plan-path. */
+async function runPlanMode(config: Config): Promise<void> {
+  const { runPlan } = await import('./plan-apply.js')
+  const out = await runPlan(config)
+  await publishAudit(config, out.audit, {
+    log: () => {
+      core.startGroup(`Plan: ${out.plan.steps.length} change(s)`)
+      core.info(out.markdown)
+      core.endGroup()
+    },
+    summary: `\n${out.markdown}`
+  })
   core.setOutput('plan-path', out.planPath)
   // Nothing is applied in plan mode: the number of changes the plan holds, for a workflow to
   // skip the approval when there is nothing to approve.
   core.setOutput('planned-changes', out.plan.steps.length)
-  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
   core.notice(`plan written to ${out.planPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person`, {
     title: 'cargo-redshift-guard: plan'
   })
@@ -97,10 +111,12 @@ async function runPlanMode(config: Config): Promise<void> {
 
 /** mode apply: apply the reviewed plan (or plan now), log each change, audit again; output changes-applied. */
 async function runApplyMode(config: Config): Promise<void> {
-  const { runApply } = await import('./remediate/command.js')
+  const { runApply } = await import('./plan-apply.js')
   const { describeEvent } = await import('./remediate/apply.js')
   const { renderApplyMarkdown, renderPlanMarkdown } = await import('./remediate/markdown.js')
   const out = await runApply(config, {
+    // The action's own environment: GITHUB_EVENT_NAME refuses pull-request events.
+    env: process.env,
     onPlan: (plan) => core.info(renderPlanMarkdown(plan)),
     onEvent: (event) => core.info(describeEvent(event))
   })
@@ -114,14 +130,7 @@ async function runApplyMode(config: Config): Promise<void> {
   const after = out.after
   if (!after || !out.result || !out.plan) throw new Error('apply ended without a result')
   const { report } = after
-  warnUnmatchedWaivers(config, after.findings)
-  logReport(report)
-  writeAuditFiles(config, after, { reportPath: config.params.reportPath })
-  emitAnnotations(report)
-  await writeJobSummary(report, `\n${renderApplyMarkdown(out.result)}\n${renderPlanMarkdown(out.plan)}`)
-  setAuditOutputs(report, config.params.reportPath)
-  if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
-  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
+  await publishAudit(config, after, { summary: `\n${renderApplyMarkdown(out.result)}\n${renderPlanMarkdown(out.plan)}` })
   for (const f of out.result.failures) core.error(f.message, { title: 'cargo-redshift-guard: apply step failed' })
   for (const h of out.result.held) core.warning(`${h.step.id} not run: ${h.reason}`, { title: 'cargo-redshift-guard: apply step not run' })
   if (out.exitCode !== 0) {
@@ -153,14 +162,7 @@ export async function run(): Promise<void> {
     }
     const outcome = await audit(config)
     const { report } = outcome
-    warnUnmatchedWaivers(config, outcome.findings)
-    logReport(report)
-    writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
-    emitAnnotations(report)
-    await writeJobSummary(report)
-    setAuditOutputs(report, config.params.reportPath)
-    if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
-    core.setOutput('drift-issue', await publishToGitHub(report, config.params))
+    await publishAudit(config, outcome)
     if (outcome.stats) core.debug(`AWS calls: ${JSON.stringify(outcome.stats)}`)
     if (outcome.exitCode !== 0) {
       core.setFailed(

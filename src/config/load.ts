@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { compileProblems } from '../evaluate/engine.js'
-import { allowedPlaceholderNames, forbiddenPlaceholders } from '../evaluate/rule-values.js'
-import { actionProblems } from '../remediate/actions/check.js'
+import { compileProblems } from './rule-compile.js'
+import { allowedPlaceholderNames, forbiddenPlaceholders } from './rule-values.js'
 import { readLocatedDocument } from './documents.js'
 import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import { inputSpec } from './inputs.js'
@@ -103,7 +102,6 @@ export function loadRuleSetFromInputs(raw: RawInputs, cwd: string = process.cwd(
       list.map((r) => r.trim()).filter((r) => r !== ''),
       cwd
     )
-    problems.push(...actionProblems(ruleSet.rules))
     if (problems.length > 0) throw new ConfigError(problems)
     return ruleSet
   } catch (err) {
@@ -140,8 +138,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
         message: `rule '${rule.id}': its schema does not compile: ${message}`
       })
     }
-    // Every remediation action a rule names must be one the planner knows (c7n-style registry check).
-    problems.push(...actionProblems(ruleSet.rules))
     const unknown = unknownRuleIds(ruleSet, params.disableRules)
     if (unknown.length > 0) {
       problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })

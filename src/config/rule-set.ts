@@ -2,6 +2,7 @@ import { join, relative, resolve } from 'node:path'
 import { readLocatedDocument, type LocatedDocument } from './documents.js'
 import { ConfigError, type ConfigProblem } from './errors.js'
 import { DEFAULT_RULE_SET_FILE, policiesDir } from './policy-files.js'
+import { remediationActionProblems } from './remediation-actions.js'
 import type { Rule, RuleSet } from './rule-set.types.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
 
@@ -109,6 +110,9 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
       }
     }
   })
+  // Every action a rule names must be one the planner knows, with options it takes.
+  const actionProblems = remediationActionProblems(rules)
+  if (actionProblems.length > 0) throw new ConfigError(actionProblems)
   return { name: 'cargo-redshift', rules }
 }
 

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import { readLocatedDocument } from './documents.js'
-import type { Finding } from '../evaluate/types.js'
 import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
 import type { RuleSet } from './rule-set.types.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
@@ -32,24 +31,4 @@ export function loadWaivers(file: string, ruleSet: RuleSet, cwd: string = proces
   })
   if (problems.length > 0) throw new ConfigError(problems)
   return waivers.map((w, i) => ({ ...w, where: doc.locate(`/waivers/${i}`) }))
-}
-
-/**
- * Waivers that match no finding of this run: a misspelt resource, or a rule that no longer
- * reports that resource. They mute nothing, which their author should hear about.
- */
-export function unmatchedWaivers(waivers: readonly Waiver[], findings: readonly Finding[]): ConfigProblem[] {
-  const problems: ConfigProblem[] = []
-  for (const w of waivers) {
-    const ofRule = findings.filter((f) => f.ruleId === w.rule)
-    if (ofRule.some((f) => w.resource === undefined || f.resource === w.resource)) continue
-    const resources = [...new Set(ofRule.map((f) => f.resource))]
-    problems.push({
-      where: w.where ?? { input: 'waivers' },
-      message:
-        `the waiver of ${w.rule}${w.resource ? ` on ${w.resource}` : ''} matches no finding, so it mutes nothing` +
-        (resources.length > 0 ? ` (${w.rule} reported: ${resources.join(', ')})` : ` (${w.rule} reported nothing in this run)`)
-    })
-  }
-  return problems
 }

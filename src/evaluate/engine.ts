@@ -4,12 +4,14 @@ import type { Rule, RuleSet } from '../config/rule-set.types.js'
 import type { Waiver } from '../config/waivers.js'
 import { pointerContains, pointersOverlap, resolvePointer } from '../state/pointer.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
-import { emptyState } from '../state/empty.js'
 import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.js'
 import { describeCause, howToCheck } from './causes.js'
-import { createAjv, type AjvInstance } from './keywords.js'
-import { fill, placeholdersIn, renderText, type PlaceholderScope } from './placeholders.js'
-import { ruleParameters } from './rule-values.js'
+import { createAjv, type AjvInstance } from '../config/keywords.js'
+import { fill, placeholdersIn, renderText, type PlaceholderScope } from '../config/placeholders.js'
+import { deploymentOf, derivedValues, ruleParameters } from '../config/rule-values.js'
+
+// Kept here too for the modules that import it from the engine (src/remediate/plan.ts, in flight).
+export { deploymentOf }
 import type { Finding, Status, Summary } from './types.js'
 
 export interface EvaluationInput {
@@ -18,54 +20,6 @@ export interface EvaluationInput {
   params: Parameters
   waivers?: Waiver[]
   now?: Date
-}
-
-/** Values the rules may name besides the inputs, derived from inputs and state. */
-function derivedValues(state: AccountState, params: Parameters): Record<string, unknown> {
-  const partition = state.source.partition ?? /^arn:([a-z-]+):/.exec(params.cargoRoleArn ?? '')?.[1] ?? 'aws'
-  const deployment = deploymentOf(state, params)
-  return {
-    partition,
-    accountId: state.source.accountId,
-    redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
-    // Where things are in the console differs between a cluster and a workgroup's namespace.
-    redshiftRolesConsole:
-      deployment === 'provisioned'
-        ? 'the cluster (Redshift console › Clusters › the cluster › Actions › Manage IAM roles)'
-        : 'the namespace (Redshift Serverless console › Namespace configuration › the namespace › Security and encryption › Manage IAM roles)',
-    redshiftNetworkConsole:
-      deployment === 'provisioned'
-        ? 'Redshift console › Clusters › the cluster › Actions › Modify publicly accessible setting'
-        : 'Redshift Serverless console › Workgroup configuration › the workgroup › Network and security › Edit › Turn on Publicly accessible',
-    redshiftSecurityGroupConsole:
-      deployment === 'provisioned'
-        ? 'the security group listed under the cluster’s Properties › Network and security settings'
-        : 'the security group listed under the workgroup’s Network and security',
-    redshiftDocs:
-      deployment === 'provisioned'
-        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/working-with-clusters.html'
-        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-workgroup-namespace.html',
-    redshiftConnectDocs:
-      deployment === 'provisioned'
-        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/managing-clusters-vpc.html'
-        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-connecting.html',
-    redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
-    policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
-    // Without role-name the collector looks for the role among Redshift's associated roles.
-    roleName: params.roleName ?? state.iam.role?.name,
-    lambdaUserPolicyArns:
-      params.lambdaUserPolicyArns.length > 0
-        ? params.lambdaUserPolicyArns
-        : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
-  }
-}
-
-export function deploymentOf(state: AccountState, params: Parameters): 'serverless' | 'provisioned' {
-  return (
-    state.redshift?.deployment ??
-    state.source.deployment ??
-    (params.clusterIdentifier ? 'provisioned' : 'serverless')
-  )
 }
 
 function scopeFor(state: AccountState, values: Record<string, unknown>, item?: unknown): PlaceholderScope {
@@ -442,24 +396,6 @@ export function orderByPrerequisites(rules: Rule[]): Rule[] {
 export function evaluate(input: EvaluationInput): Finding[] {
   const order = new Map(input.ruleSet.rules.map((r, i) => [r.id, i]))
   return new Evaluator(input).run().sort((a, b) => (order.get(a.ruleId) ?? 0) - (order.get(b.ruleId) ?? 0))
-}
-
-/** Compiles every rule's schema with these parameters, so a broken rule is a config error, not a verdict. */
-export function compileProblems(ruleSet: RuleSet, params: Parameters): { rule: Rule; message: string }[] {
-  const ajv = createAjv()
-  const values: Record<string, unknown> = { ...ruleParameters(params), ...derivedValues(emptyState(), params) }
-  const scope: PlaceholderScope = {
-    lookup: (name) => (name.startsWith('state:') || name.startsWith('item.') ? null : values[name] ?? null)
-  }
-  const problems: { rule: Rule; message: string }[] = []
-  for (const rule of ruleSet.rules) {
-    try {
-      ajv.compile(fill(rule.then, scope) as object)
-    } catch (err) {
-      problems.push({ rule, message: (err as Error).message })
-    }
-  }
-  return problems
 }
 
 export function summarize(findings: Finding[]): Summary {

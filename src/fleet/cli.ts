@@ -3,10 +3,11 @@ import { INPUTS } from '../config/inputs.js'
 import type { Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'
 import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, targetConfigs } from '../config/targets.js'
-import { writeTextFile } from '../outputs.js'
+import { writeReportFiles, writeTextFile } from '../report/files.js'
+import { reportFormat, type ReportFormatName } from '../report/formats.js'
 import { renderJson } from '../report/json.js'
-import { renderFleetConsole, renderFleetJson, renderFleetJUnit, renderFleetMarkdown, renderFleetSarif, type FleetReport } from '../report/fleet.js'
-import { writeSnapshot } from '../state/snapshot.js'
+import type { FleetReport } from '../report/fleet.js'
+import { writeSnapshot } from '../collect/snapshot.js'
 import { expandReportGlobs, mergeReports, readFailInputs } from './merge.js'
 import { auditTargets, fleetOf, perTargetPath } from './run.js'
 
@@ -18,7 +19,7 @@ import { auditTargets, fleetOf, perTargetPath } from './run.js'
  *   cargo-redshift-guard merge REPORT... [--format F] [--output FILE]
  */
 
-export type FleetFormat = 'console' | 'json' | 'markdown' | 'sarif' | 'junit'
+export type FleetFormat = ReportFormatName
 
 export interface FleetCliIo {
   stdout: NodeJS.WritableStream
@@ -29,11 +30,7 @@ export interface FleetCliIo {
 export type FleetCliResult = { exitCode: number } | { config: Config } | undefined
 
 export function renderFleet(fleet: FleetReport, format: FleetFormat, color: boolean, cwd: string = process.cwd()): string {
-  if (format === 'json') return renderFleetJson(fleet)
-  if (format === 'markdown') return renderFleetMarkdown(fleet)
-  if (format === 'sarif') return JSON.stringify(renderFleetSarif(fleet, { ruleSetRoot: cwd }), null, 2) + '\n'
-  if (format === 'junit') return renderFleetJUnit(fleet)
-  return renderFleetConsole(fleet, { color })
+  return reportFormat(format).fleet(fleet, { cwd, color, verbose: false })
 }
 
 /** The inputs given as flags, located at their flag (as the CLI's own loop does). */
@@ -110,10 +107,16 @@ export async function runFleetCli(
     if (run.config.params.saveState) writeSnapshot(perTargetPath(run.config.params.saveState, run.name), run.outcome.state, cwd)
   }
   const fleet = fleetOf(runs, new Date(), files)
-  if (raw['report-path']) writeTextFile(configs[0]!.params.reportPath, renderFleetJson(fleet), cwd)
   const first = configs[0]!.params
-  if (first.sarifFile) writeTextFile(first.sarifFile, renderFleet(fleet, 'sarif', false, cwd), cwd)
-  if (first.junitFile) writeTextFile(first.junitFile, renderFleetJUnit(fleet), cwd)
+  writeReportFiles(
+    { fleet },
+    {
+      ...(raw['report-path'] ? { reportPath: first.reportPath } : {}),
+      ...(first.sarifFile ? { sarifFile: first.sarifFile } : {}),
+      ...(first.junitFile ? { junitFile: first.junitFile } : {})
+    },
+    cwd
+  )
   emit(renderFleet(fleet, options.format, options.color, cwd))
   return { exitCode: runs.some((r) => r.outcome.exitCode === 1) ? 1 : 0 }
 }

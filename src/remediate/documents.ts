@@ -2,7 +2,7 @@
  * Policy documents for remediation: the statements Cargo needs, and additive merges that keep
  * every statement already there. Pure.
  */
-import { evaluatePolicies, evaluateTrust } from '../evaluate/iam-policy.js'
+import { evaluatePolicies, evaluateTrust } from '../policy/iam-policy.js'
 import type { PolicyDocument, PolicyStatement } from '../state/types.js'
 import { canonicalJson } from './digest.js'
 

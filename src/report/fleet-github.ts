@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
-import { writeTextFile } from '../outputs.js'
+import { writeReportFiles } from './files.js'
 import { planAnnotations } from './github-actions.js'
-import { renderFleetConsole, renderFleetJson, renderFleetJUnit, renderFleetMarkdown, renderFleetSarif, type FleetReport } from './fleet.js'
+import { renderFleetConsole, renderFleetMarkdown, type FleetReport } from './fleet.js'
 import { escapeMarkdown } from './markdown.js'
 import type { AuditReport } from './types.js'
 
@@ -17,9 +17,7 @@ export function fleetHeading(report: AuditReport): string {
 /** The fleet's files, log, annotations (named by target), job summary and outputs. */
 export async function publishFleet(fleet: FleetReport, files: { reportPath: string; sarifFile?: string; junitFile?: string }, cwd: string): Promise<void> {
   core.info(renderFleetConsole(fleet, { color: false }))
-  writeTextFile(files.reportPath, renderFleetJson(fleet), cwd)
-  if (files.sarifFile) writeTextFile(files.sarifFile, JSON.stringify(renderFleetSarif(fleet, { ruleSetRoot: cwd }), null, 2) + '\n', cwd)
-  if (files.junitFile) writeTextFile(files.junitFile, renderFleetJUnit(fleet), cwd)
+  writeReportFiles({ fleet }, files, cwd)
   emitFleetAnnotations(fleet)
   if (process.env['GITHUB_STEP_SUMMARY']) {
     const markdown = renderFleetMarkdown(fleet)

@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { ConfigLocation } from '../config/errors.js'
 import type { Rule, RuleSource } from '../config/rule-set.types.js'
 import { inputNameOf } from '../evaluate/engine.js'
-import { placeholdersIn } from '../evaluate/placeholders.js'
+import { placeholdersIn } from '../config/placeholders.js'
 import type { Finding } from '../evaluate/types.js'
 
 /** Derived values whose input is not their own name. */

@@ -1,4 +1,3 @@
-import type { Parameters } from '../config/parameters.js'
 import { pointerContains } from './pointer.js'
 import type { AccountState, StateSubject } from './types.js'
 
@@ -15,8 +14,25 @@ import type { AccountState, StateSubject } from './types.js'
 
 export type SubjectPart = keyof StateSubject
 
+/**
+ * The names a state can be about, as the inputs give them: the parts of the config's
+ * Parameters this module reads, spelt out so that the state layer sits below config.
+ */
+export interface SubjectNames {
+  region?: string
+  workgroup?: string
+  clusterIdentifier?: string
+  roleName?: string
+  policyName?: string
+  lambdaUser: string
+  database: string
+  dbUser: string
+  functionRole: string
+  sourceSchemas: readonly { database: string; schema: string }[]
+}
+
 /** The names the inputs give, as a collector records them; `read` says which parts were read at all. */
-export function subjectOf(params: Parameters, read: (part: SubjectPart) => boolean = () => true): StateSubject {
+export function subjectOf(params: SubjectNames, read: (part: SubjectPart) => boolean = () => true): StateSubject {
   const subject: StateSubject = {}
   const target = targetOf(params)
   if (target && read('target')) subject.target = target
@@ -34,7 +50,7 @@ export function subjectOf(params: Parameters, read: (part: SubjectPart) => boole
 
 type Target = NonNullable<StateSubject['target']>
 
-export function targetOf(params: Parameters): Target | undefined {
+export function targetOf(params: SubjectNames): Target | undefined {
   if (params.workgroup) return { kind: 'workgroup', name: params.workgroup }
   if (params.clusterIdentifier) return { kind: 'cluster', name: params.clusterIdentifier }
   return undefined
@@ -113,7 +129,7 @@ function heldTarget(state: AccountState): { held?: Target; recorded?: Target; ki
   return { ...(held ? { held } : {}), ...(recorded ? { recorded } : {}), ...(kind ? { kind } : {}) }
 }
 
-function confirmTarget(state: AccountState, params: Parameters): UnconfirmedSubject | undefined {
+function confirmTarget(state: AccountState, params: SubjectNames): UnconfirmedSubject | undefined {
   const wanted = targetOf(params)
   if (!wanted) return undefined
   const input = wanted.kind === 'workgroup' ? 'workgroup' : 'cluster-identifier'
@@ -145,7 +161,7 @@ function confirmTarget(state: AccountState, params: Parameters): UnconfirmedSubj
  * The region is not here: a state holds one region's facts, so a state of another region is
  * refused as a whole (`foreignState`), where it is known whether the region was an input.
  */
-export function unconfirmedSubjects(state: AccountState, params: Parameters): UnconfirmedSubject[] {
+export function unconfirmedSubjects(state: AccountState, params: SubjectNames): UnconfirmedSubject[] {
   const subject = state.subject ?? {}
   const sql = state.sql ?? {}
   const viaRole = !params.policyName && !subject.policyName
@@ -229,7 +245,7 @@ export interface ForeignState {
  * than judged. `regionGiven`: the region came from an input or the config file (a region
  * taken from AWS_REGION does not name the state; the state's own region is reported).
  */
-export function foreignState(state: AccountState, params: Parameters, file: string, regionGiven: boolean): ForeignState[] {
+export function foreignState(state: AccountState, params: SubjectNames, file: string, regionGiven: boolean): ForeignState[] {
   const out: ForeignState[] = []
   if (params.region && regionGiven) {
     if (!state.source.region) {

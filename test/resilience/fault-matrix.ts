@@ -20,7 +20,7 @@ import {
   type Seeded
 } from '../e2e/emulators.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
-import { placeholdersIn } from '../../src/evaluate/placeholders.js'
+import { placeholdersIn } from '../../src/config/placeholders.js'
 import { runCli, workspace } from './harness.js'
 
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { resolveParameters, type RawInputs } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
-import { RULE_PARAMETERS } from '../../src/evaluate/rule-values.js'
+import { RULE_PARAMETERS } from '../../src/config/rule-values.js'
 import { audit } from '../../src/run.js'
 import type { AccountState } from '../../src/state/types.js'
 

@@ -1,5 +1,5 @@
 /**
- * Differential test of the IAM evaluator (src/evaluate/iam-policy.ts) against a
+ * Differential test of the IAM evaluator (src/policy/iam-policy.ts) against a
  * reference model written separately from the documentation
  * (test/unit/iam-reference-oracle.ts). Thousands of policies come from a seeded
  * grammar that stresses wildcards in every ARN segment, NotAction/NotResource,
@@ -16,7 +16,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../../src/evaluate/iam-policy.js'
+import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../../src/policy/iam-policy.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { evaluateUnder, verdict, type Outcome, type Reading, type Requester, type Verdict } from './iam-reference-oracle.js'
 

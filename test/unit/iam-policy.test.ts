@@ -11,8 +11,8 @@ import {
   type IamRequest,
   type LabelledPolicy,
   type Principal
-} from '../../src/evaluate/iam-policy.js'
-import { createAjv } from '../../src/evaluate/keywords.js'
+} from '../../src/policy/iam-policy.js'
+import { createAjv } from '../../src/config/keywords.js'
 import type { PolicyDocument, PolicyStatement } from '../../src/state/types.js'
 
 const ACCOUNT = '123456789012'

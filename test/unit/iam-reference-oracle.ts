@@ -1,6 +1,6 @@
 /**
  * A reference model of IAM policy evaluation for the differential test, written
- * from the AWS documentation alone and apart from src/evaluate/iam-policy.ts
+ * from the AWS documentation alone and apart from src/policy/iam-policy.ts
  * (no code shared, a different shape: explicit segment lists and a backtracking
  * wildcard matcher, and every open question of the docs enumerated instead of
  * resolved).

@@ -12,6 +12,7 @@ import { main } from '../../src/cli/main.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'
 import { resolveParameters, type Parameters as GuardParameters, type RawInputs } from '../../src/config/parameters.js'
+import { REMEDIATION_ACTION_IDS, REMEDIATION_ACTION_OPTIONS } from '../../src/config/remediation-actions.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { RuleSet } from '../../src/config/rule-set.types.js'
 import { evaluate } from '../../src/evaluate/engine.js'
@@ -63,6 +64,11 @@ describe('the action registry', () => {
     for (const rule of loadRuleSet([], ROOT).rules) {
       if (rule.remediation.action) expect(ids, rule.id).toContain(rule.remediation.action)
     }
+  })
+
+  it('plans every action of the rule language, with the options the rule language checks', () => {
+    expect(ACTIONS.map((a) => a.id)).toEqual(REMEDIATION_ACTION_IDS)
+    for (const a of ACTIONS) expect(a.options).toBe(REMEDIATION_ACTION_OPTIONS[a.id])
   })
 
   it('an unknown action id is a configuration error listing the known ones', () => {

@@ -17,7 +17,8 @@ import { resolveParameters, type Parameters, type RawInputs } from '../../src/co
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { Rule, RuleSet } from '../../src/config/rule-set.types.js'
 import type { Waiver } from '../../src/config/waivers.js'
-import { compileProblems, evaluate } from '../../src/evaluate/engine.js'
+import { compileProblems } from '../../src/config/rule-compile.js'
+import { evaluate } from '../../src/evaluate/engine.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { AccountState } from '../../src/state/types.js'
 

@@ -1,6 +1,6 @@
 /** `doctor`: which reads the enabled rules need would these credentials be refused (src/doctor). */
 import type { Config } from '../../config/load.js'
-import { writeTextFile } from '../../outputs.js'
+import { writeTextFile } from '../../report/files.js'
 import { defineCommand } from '../command.js'
 import { AWS_NOTE, configFor, inputOptions, OUTPUT_OPTION } from './shared.js'
 

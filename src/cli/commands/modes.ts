@@ -2,12 +2,9 @@
 import { ConfigError, type ConfigProblem } from '../../config/errors.js'
 import { readFleetInputs } from '../../config/targets.js'
 import type { Config } from '../../config/load.js'
-import { writeAuditFiles, writeTextFile } from '../../outputs.js'
-import { renderConsole } from '../../report/console.js'
-import { renderJson } from '../../report/json.js'
-import { renderJUnit } from '../../report/junit.js'
-import { renderMarkdown } from '../../report/markdown.js'
-import { renderSarif } from '../../report/sarif.js'
+import { writeAuditFiles } from '../../outputs.js'
+import { writeTextFile } from '../../report/files.js'
+import { REPORT_FORMAT_NAMES, reportFormat } from '../../report/formats.js'
 import type { AuditReport } from '../../report/types.js'
 import { audit } from '../../run.js'
 import { defineCommand, type Invocation } from '../command.js'
@@ -30,7 +27,7 @@ import {
 /** Where `plan` writes by default; kept here so that `--help` needs no remediation code loaded. */
 const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
 
-const REPORT_FORMATS = ['console', 'json', 'markdown', 'sarif', 'junit'] as const
+const REPORT_FORMATS = REPORT_FORMAT_NAMES
 const PLAN_FORMATS = ['markdown', 'json'] as const
 
 interface Configured {
@@ -93,11 +90,7 @@ async function configOf(inv: Invocation, mode: 'audit' | 'plan' | 'apply', confi
 }
 
 function render(report: AuditReport, format: string, inv: Invocation): string {
-  if (format === 'json') return renderJson(report)
-  if (format === 'markdown') return renderMarkdown(report)
-  if (format === 'sarif') return JSON.stringify(renderSarif(report, { ruleSetRoot: inv.cwd }), null, 2) + '\n'
-  if (format === 'junit') return renderJUnit(report)
-  return renderConsole(report, { color: colorFor(inv), verbose: Boolean(inv.values['verbose']) })
+  return reportFormat(format).report(report, { cwd: inv.cwd, color: colorFor(inv), verbose: Boolean(inv.values['verbose']) })
 }
 
 function emitter(inv: Invocation): (text: string) => void {
@@ -155,7 +148,7 @@ export const planCommand = defineCommand<Configured>({
     const config = await configOf(inv, 'plan', configured)
     if (typeof config === 'number') return config
     const { format } = configured
-    const { runPlan } = await import('../../remediate/command.js')
+    const { runPlan } = await import('../../plan-apply.js')
     const out = await runPlan(config, { cwd: inv.cwd })
     emitter(inv)(format === 'json' ? JSON.stringify(out.plan, null, 2) + '\n' : out.markdown)
     inv.io.stderr.write(`plan written to ${out.planPath} and ${out.markdownPath}: ${out.plan.steps.length} change(s), ${out.plan.manual.length} left to a person\n`)
@@ -184,7 +177,7 @@ export const applyCommand = defineCommand<Configured>({
     const config = await configOf(inv, 'apply', configured)
     if (typeof config === 'number') return config
     const { format } = configured
-    const { runApply } = await import('../../remediate/command.js')
+    const { runApply } = await import('../../plan-apply.js')
     const { describeEvent } = await import('../../remediate/apply.js')
     const { renderPlanMarkdown } = await import('../../remediate/markdown.js')
     const err = inv.io.stderr

@@ -19,7 +19,7 @@ import {
   type IAMClient,
   type Policy
 } from '@aws-sdk/client-iam'
-import { evaluatePolicies, parsePolicyDocument, type Decision } from '../../evaluate/iam-policy.js'
+import { evaluatePolicies, parsePolicyDocument, type Decision } from '../../policy/iam-policy.js'
 import type {
   AccessKeyState,
   CollectionCause,

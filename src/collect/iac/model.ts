@@ -1,6 +1,6 @@
 import type { Parameters } from '../../config/parameters.js'
-import { evaluatePolicies } from '../../evaluate/iam-policy.js'
-import { cidrContains } from '../../evaluate/ingress.js'
+import { evaluatePolicies } from '../../policy/iam-policy.js'
+import { cidrContains } from '../../policy/ingress.js'
 import type {
   AccessKeyState,
   AccountState,

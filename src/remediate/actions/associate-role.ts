@@ -1,4 +1,5 @@
 /** Cargo's role associated with the serverless namespace or the cluster, keeping the roles there. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
 import type { RedshiftState } from '../../state/types.js'
 import { awsCli } from '../documents.js'
@@ -59,7 +60,7 @@ function associateWithCluster(ctx: PlanContext, f: Finding, redshift: RedshiftSt
 
 export const associateRole: RemediationAction = {
   id: 'associate-role',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['associate-role'],
   permissions: [
     'iam:PassRole',
     'redshift-serverless:GetNamespace',

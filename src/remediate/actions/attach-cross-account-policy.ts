@@ -1,10 +1,11 @@
 /** The cross-account policy attached to Cargo's role. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import { attachPolicy, NO_ROLE, plannedRole } from './shared.js'
 import type { RemediationAction } from './types.js'
 
 export const attachCrossAccountPolicy: RemediationAction = {
   id: 'attach-cross-account-policy',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['attach-cross-account-policy'],
   permissions: ['iam:AttachRolePolicy', 'iam:ListAttachedRolePolicies'],
   plan(ctx, findings) {
     const role = plannedRole(ctx)

@@ -1,4 +1,5 @@
 /** The managed policies the rule expects on Cargo's role (its `remediation.with.policies`), attached when missing. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import { attachPolicy, NO_ROLE, optionsOf, plannedRole } from './shared.js'
 import type { RemediationAction } from './types.js'
 
@@ -9,12 +10,7 @@ interface AttachLambdaPoliciesOptions {
 
 export const attachLambdaPolicies: RemediationAction = {
   id: 'attach-lambda-policies',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['policies'],
-    properties: { policies: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } }
-  },
+  options: REMEDIATION_ACTION_OPTIONS['attach-lambda-policies'],
   permissions: ['iam:AttachRolePolicy', 'iam:ListAttachedRolePolicies'],
   plan(ctx, findings) {
     const role = plannedRole(ctx)

@@ -1,4 +1,5 @@
 /** Ingress for exactly Cargo's addresses, in the first security group of the workgroup or cluster. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import { judgeAdmitted } from '../../evaluate/ingress.js'
 import { awsCli } from '../documents.js'
 import { noRedshift } from './shared.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const authorizeCargoIngress: RemediationAction = {
   id: 'authorize-cargo-ingress',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['authorize-cargo-ingress'],
   permissions: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:DescribeSecurityGroups'],
   plan(ctx, findings) {
     const redshift = ctx.state.redshift ?? undefined

@@ -1,4 +1,5 @@
 /** The customer-managed policy letting Redshift assume Cargo's role: created, or given a new version with Cargo's statement. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
 import type { ManagedPolicyState } from '../../state/types.js'
 import { allowsAssumeRole, awsCli, crossAccountStatement, statementsOf, withStatements } from '../documents.js'
@@ -77,7 +78,7 @@ function addPolicyVersion(ctx: PlanContext, f: Finding, cargo: string, policy: M
 
 export const createCrossAccountPolicy: RemediationAction = {
   id: 'create-cross-account-policy',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['create-cross-account-policy'],
   permissions: ['iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
   plan(ctx, findings) {
     const policy = ctx.state.iam.crossAccountPolicy

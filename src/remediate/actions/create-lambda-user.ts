@@ -1,4 +1,5 @@
 /** The IAM user for Cargo's Lambda functions, with an accepted policy attached. No access key: that stays manual. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import { awsCli } from '../documents.js'
 import type { PlanStep } from '../types.js'
 import { attachPolicy } from './shared.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const createLambdaUser: RemediationAction = {
   id: 'create-lambda-user',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['create-lambda-user'],
   permissions: ['iam:CreateUser', 'iam:AttachUserPolicy', 'iam:GetUser', 'iam:ListAttachedUserPolicies'],
   plan(ctx, findings) {
     const { params, accountId } = ctx

@@ -1,4 +1,5 @@
 /** Cargo's IAM role, created when missing; trusted by Redshift and by every service an open trust rule names. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
 import { awsCli, trustStatement } from '../documents.js'
 import { CARGO_TAG, document, json } from './shared.js'
@@ -19,11 +20,7 @@ interface CreateRoleOptions {
 
 export const createRole: RemediationAction = {
   id: 'create-role',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { trustedBy: { type: 'array', items: { type: 'string', minLength: 1 } } }
-  },
+  options: REMEDIATION_ACTION_OPTIONS['create-role'],
   permissions: ['iam:CreateRole', 'iam:GetRole'],
   plan(ctx, findings) {
     const role = ctx.state.iam.role

@@ -1,11 +1,12 @@
 /** Public accessibility of the workgroup or cluster: opt-in, only when allow-public-access is true. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import { awsCli } from '../documents.js'
 import { noRedshift } from './shared.js'
 import type { RemediationAction } from './types.js'
 
 export const enablePublicAccess: RemediationAction = {
   id: 'enable-public-access',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['enable-public-access'],
   permissions: ['redshift-serverless:UpdateWorkgroup', 'redshift:ModifyCluster'],
   plan(ctx, findings) {
     const redshift = ctx.state.redshift ?? undefined

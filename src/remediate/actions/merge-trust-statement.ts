@@ -1,4 +1,5 @@
 /** Trust for a service, added to the role's trust policy keeping every statement there. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
 import { awsCli, statementsOf, trusts, trustStatement, withStatements } from '../documents.js'
 import { trustedServiceOf } from './create-role.js'
@@ -7,11 +8,7 @@ import type { RemediationAction } from './types.js'
 
 export const mergeTrustStatement: RemediationAction = {
   id: 'merge-trust-statement',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { service: { type: 'string', minLength: 1 } }
-  },
+  options: REMEDIATION_ACTION_OPTIONS['merge-trust-statement'],
   permissions: ['iam:UpdateAssumeRolePolicy', 'iam:GetRole'],
   plan(ctx, findings) {
     if (findings.length === 0) return

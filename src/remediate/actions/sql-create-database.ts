@@ -1,4 +1,5 @@
 /** The Cargo database, created on its own (CREATE DATABASE cannot run inside a transaction). */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import type { PlanStep } from '../types.js'
 import type { RemediationAction } from './types.js'
@@ -11,7 +12,7 @@ export const DATA_API_PERMISSIONS = [
 
 export const sqlCreateDatabase: RemediationAction = {
   id: 'sql-create-database',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-create-database'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

@@ -1,4 +1,5 @@
 /** The Cargo database user (never a superuser), with the password given only at apply time. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import type { PlanStep } from '../types.js'
 import { DATA_API_PERMISSIONS } from './sql-create-database.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const sqlCreateUser: RemediationAction = {
   id: 'sql-create-user',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-create-user'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

@@ -1,4 +1,5 @@
 /** Default privileges so tables created later in a source schema are readable by the Cargo user. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import { sqlBlocker, userStepId } from './shared.js'
 import { DATA_API_PERMISSIONS } from './sql-create-database.js'
@@ -7,7 +8,7 @@ import type { RemediationAction } from './types.js'
 
 export const sqlDefaultPrivileges: RemediationAction = {
   id: 'sql-default-privileges',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-default-privileges'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const user = ctx.params.dbUser

@@ -1,4 +1,5 @@
 /** The function role: created, given CREATE OR REPLACE FUNCTION, and granted to the Cargo user. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import type { PlanStep } from '../types.js'
 import { sqlBlocker, userStepId } from './shared.js'
@@ -9,7 +10,7 @@ const FUNCTION_PRIVILEGE = 'CREATE OR REPLACE FUNCTION'
 
 export const sqlFunctionRole: RemediationAction = {
   id: 'sql-function-role',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-function-role'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

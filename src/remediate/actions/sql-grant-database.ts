@@ -1,4 +1,5 @@
 /** ALL (CREATE and TEMP) on the Cargo database for the Cargo user. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import { databaseStepId, sqlBlocker, userStepId } from './shared.js'
 import { DATA_API_PERMISSIONS } from './sql-create-database.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const sqlGrantDatabase: RemediationAction = {
   id: 'sql-grant-database',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-grant-database'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

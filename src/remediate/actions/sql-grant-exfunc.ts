@@ -1,4 +1,5 @@
 /** USAGE ON LANGUAGE exfunc for the Cargo user, in the Cargo database (language privileges are per database). */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import { databaseStepId, sqlBlocker, userStepId } from './shared.js'
 import { DATA_API_PERMISSIONS } from './sql-create-database.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const sqlGrantExfunc: RemediationAction = {
   id: 'sql-grant-exfunc',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-grant-exfunc'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

@@ -1,4 +1,5 @@
 /** CREATE OR REPLACE EXTERNAL FUNCTION (for Lambda UDFs) on the function role the Cargo user holds. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import * as sql from '../sql.js'
 import { sqlBlocker } from './shared.js'
 import { DATA_API_PERMISSIONS } from './sql-create-database.js'
@@ -6,7 +7,7 @@ import type { RemediationAction } from './types.js'
 
 export const sqlGrantExternalFunction: RemediationAction = {
   id: 'sql-grant-external-function',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-grant-external-function'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     const { params } = ctx

@@ -1,4 +1,5 @@
 /** USAGE on each configured source schema and SELECT on its tables, for the Cargo user. */
+import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
 import type { SqlSourceSchemaState } from '../../state/types.js'
 import * as sql from '../sql.js'
@@ -48,7 +49,7 @@ function grant(ctx: PlanContext, f: Finding, schema: SqlSourceSchemaState): void
 
 export const sqlGrantSourceSelect: RemediationAction = {
   id: 'sql-grant-source-select',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: REMEDIATION_ACTION_OPTIONS['sql-grant-source-select'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
     for (const f of findings) {

@@ -1,9 +1,11 @@
 /**
  * A remediation action: what a rule's `remediation.action` names. Like Cloud Custodian's action
  * classes, each declares the options its rule may give (`remediation.with`, checked when the rule
- * set loads) and the IAM actions apply needs to carry its steps out.
+ * set loads against src/config/remediation-actions.ts, which the config layer owns) and the IAM
+ * actions apply needs to carry its steps out.
  */
 import type { Parameters } from '../../config/parameters.js'
+import type { RemediationActionId } from '../../config/remediation-actions.js'
 import type { Rule } from '../../config/rule-set.types.js'
 import type { Finding } from '../../evaluate/types.js'
 import type { AccountState, SqlState } from '../../state/types.js'
@@ -60,8 +62,8 @@ export interface SqlStepInput {
 
 export interface RemediationAction {
   /** The id a rule's `remediation.action` names; also the `action` of the steps it plans. */
-  readonly id: string
-  /** JSON Schema of the rule's `remediation.with` (an object). */
+  readonly id: RemediationActionId
+  /** JSON Schema of the rule's `remediation.with` (an object), from the rule language's catalogue. */
   readonly options: Record<string, unknown>
   /** IAM actions apply needs for its steps (each is in policies/permissions/remediate.json). */
   readonly permissions: readonly string[]

@@ -19,7 +19,7 @@ import {
   type AttachedPolicy
 } from '@aws-sdk/client-iam'
 import { paginate } from '../../collect/aws/context.js'
-import { parsePolicyDocument } from '../../evaluate/iam-policy.js'
+import { parsePolicyDocument } from '../../policy/iam-policy.js'
 import type { PolicyDocument, PolicyStatement } from '../../state/types.js'
 import { canonicalJson } from '../digest.js'
 import { allowsAssumeRole, serviceOfTrustStatement, statementsOf, trusts, withStatements } from '../documents.js'

@@ -1,4 +1,4 @@
-import { parsePolicyDocument } from '../../../evaluate/iam-policy.js'
+import { parsePolicyDocument } from '../../../policy/iam-policy.js'
 import type { IngressRule, PolicyDocument } from '../../../state/types.js'
 import { isRecord, known, normalizeProtocol, notKnown, type Val } from '../common.js'
 import { firstUnresolved, NO_VALUE, Unresolved } from './unresolved.js'

@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject, type FuncKeywordDefinition, type SchemaValidateFunction } from 'ajv'
 import ajvErrorsModule from 'ajv-errors'
 import type { IdentityPolicy, PolicyDocument, RedshiftRoleAssociation, SecurityGroupState } from '../state/types.js'
-import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from './iam-policy.js'
-import { judgeAdmitted, judgeNotWider, type IngressVerdict } from './ingress.js'
+import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../policy/iam-policy.js'
+import { judgeAdmitted, judgeNotWider, type IngressVerdict } from '../policy/ingress.js'
 
 // ajv-errors is CommonJS; under NodeNext its function sits on `.default`.
 const ajvErrors = (ajvErrorsModule as unknown as { default: (ajv: Ajv) => Ajv }).default

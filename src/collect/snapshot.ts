@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path'
 import { readLocatedDocument } from '../config/documents.js'
 import { ConfigError } from '../config/errors.js'
 import { schemaProblems, shippedSchema } from '../config/schema-check.js'
-import type { AccountState } from './types.js'
+import type { AccountState } from '../state/types.js'
 
 /** Reads and validates a saved account state; problems are located like rule-set problems. */
 export function readSnapshot(file: string, cwd: string = process.cwd()): AccountState {

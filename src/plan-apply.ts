@@ -11,27 +11,37 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError } from '../config/errors.js'
-import type { Config } from '../config/load.js'
-import { audit, collectLive, type AuditOutcome, type Collector } from '../run.js'
-import { pointersOverlap } from '../state/pointer.js'
-import { writeTextFile } from '../outputs.js'
-import { applyPlan, PlanError, validatePlan, type PollOptions, type SettledStep } from './apply.js'
-import { canonicalJson, stateDigest } from './digest.js'
-import { renderPlanMarkdown } from './markdown.js'
-import { planRemediation, planTarget } from './plan.js'
-import { resumePlan } from './resume.js'
-import type { ApplyEvent, ApplyResult, Plan } from './types.js'
+import { ConfigError } from './config/errors.js'
+import type { Config } from './config/load.js'
+import { audit, collectLive, type AuditOutcome, type Collector } from './run.js'
+import { pointersOverlap } from './state/pointer.js'
+import { writeTextFile } from './report/files.js'
+import { applyPlan, PlanError, validatePlan, type PollOptions, type SettledStep } from './remediate/apply.js'
+import { canonicalJson, stateDigest } from './remediate/digest.js'
+import { renderPlanMarkdown } from './remediate/markdown.js'
+import { planRemediation, planTarget } from './remediate/plan.js'
+import { resumePlan } from './remediate/resume.js'
+import type { ApplyEvent, ApplyResult, Plan } from './remediate/types.js'
 
 export const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
 
 /** Events on which apply refuses to run: code under review must not change an account. */
 export const REFUSED_EVENTS = ['pull_request', 'pull_request_target']
 
+/** Why apply refuses to run on this event, if it does (then before any AWS call, nothing changed). */
+export function applyRefusal(event: string | undefined): string | undefined {
+  if (!event || !REFUSED_EVENTS.includes(event)) return undefined
+  return `apply refuses to run on '${event}' events: changes to an AWS account are never made from a pull request. Run it from workflow_dispatch (or another trusted trigger) after review.`
+}
+
 export interface RemediationOptions {
   /** How to read the account; default the live collector. */
   collect?: Collector
-  /** GITHUB_EVENT_NAME comes from here; default process.env. */
+  /**
+   * The entry point's environment (the CLI's, or the action's process.env): its
+   * GITHUB_EVENT_NAME decides the pull-request refusal of apply. Given by the entry point,
+   * which knows where it runs; nothing below reads process.env for it.
+   */
   env?: NodeJS.ProcessEnv
   now?: Date
   cwd?: string
@@ -145,16 +155,10 @@ function readPlanFile(file: string, cwd: string): Plan {
  * its own (resume.ts): made ones count as done, unchanged ones are made, changed ones are held
  * back with what depends on them. Without: plans and applies in one go.
  */
-export async function runApply(config: Config, options: RemediationOptions = {}): Promise<ApplyOutcome> {
-  const env = options.env ?? process.env
+export async function runApply(config: Config, options: RemediationOptions & { env: NodeJS.ProcessEnv }): Promise<ApplyOutcome> {
   const cwd = options.cwd ?? process.cwd()
-  const event = env['GITHUB_EVENT_NAME']
-  if (event && REFUSED_EVENTS.includes(event)) {
-    return {
-      exitCode: 2,
-      refused: `apply refuses to run on '${event}' events: changes to an AWS account are never made from a pull request. Run it from workflow_dispatch (or another trusted trigger) after review.`
-    }
-  }
+  const refused = applyRefusal(options.env['GITHUB_EVENT_NAME'])
+  if (refused) return { exitCode: 2, refused }
   checkRemediateIds(config)
   const { params } = config
   if (params.stateFile) {
@@ -234,8 +238,8 @@ export async function runApply(config: Config, options: RemediationOptions = {})
 
   options.onPlan?.(plan)
   let result: ApplyResult
-  const { createAwsClients } = await import('../collect/aws/clients.js')
-  const { targetCredentials } = await import('../collect/aws/credentials.js')
+  const { createAwsClients } = await import('./collect/aws/clients.js')
+  const { targetCredentials } = await import('./collect/aws/credentials.js')
   const region = plan.target.region || (params.region as string)
   // A fleet target's changes are made with its assumed role, like its reads.
   const credentials = targetCredentials(params, region)

@@ -1,0 +1,109 @@
+import type { AccountState } from '../state/types.js'
+import type { Parameters } from './parameters.js'
+import type { Rule } from './rule-set.types.js'
+import { placeholdersIn } from './placeholders.js'
+
+/**
+ * The parameters a rule may name in a `${…}` placeholder: what describes the target, never a
+ * secret (db-user-password, github-token) or a run setting. Rule text ends up in every report,
+ * so anything else a placeholder could reach would leak there. Mirrors `$defs/parameterName` in
+ * policies/rule-set.schema.json (a test keeps the two equal).
+ */
+export const RULE_PARAMETERS = [
+  'cargoRoleArn',
+  'cargoIps',
+  'region',
+  'workgroup',
+  'clusterIdentifier',
+  'roleName',
+  'policyName',
+  'lambdaUser',
+  'lambdaUserPolicyArns',
+  'accessKeyMaxAgeDays',
+  'database',
+  'dbUser',
+  'functionRole',
+  'sourceSchemas'
+] as const satisfies readonly (keyof Parameters)[]
+
+/** Values derived from the inputs and the state that rules may name too (see derivedValues). */
+export const DERIVED_VALUES = [
+  'partition',
+  'accountId',
+  'redshiftKind',
+  'redshiftName',
+  'redshiftRolesConsole',
+  'redshiftNetworkConsole',
+  'redshiftSecurityGroupConsole',
+  'redshiftDocs',
+  'redshiftConnectDocs'
+] as const
+
+/** The parameters rules see: RULE_PARAMETERS only. */
+export function ruleParameters(params: Parameters): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const name of RULE_PARAMETERS) out[name] = params[name]
+  return out
+}
+
+const ALLOWED = new Set<string>([...RULE_PARAMETERS, ...DERIVED_VALUES])
+
+/** Placeholders in a rule that name nothing a rule may read, e.g. `${dbUserPassword}`. */
+export function forbiddenPlaceholders(rule: Rule): string[] {
+  const { source: _where, ...text } = rule
+  return [...placeholdersIn(text)].filter((name) => !name.startsWith('state:') && !name.startsWith('item.') && !ALLOWED.has(name))
+}
+
+/** The names a placeholder may use, for error messages. */
+export function allowedPlaceholderNames(): string[] {
+  return [...ALLOWED]
+}
+
+
+/** Values the rules may name besides the inputs, derived from inputs and state. */
+export function derivedValues(state: AccountState, params: Parameters): Record<string, unknown> {
+  const partition = state.source.partition ?? /^arn:([a-z-]+):/.exec(params.cargoRoleArn ?? '')?.[1] ?? 'aws'
+  const deployment = deploymentOf(state, params)
+  return {
+    partition,
+    accountId: state.source.accountId,
+    redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+    // Where things are in the console differs between a cluster and a workgroup's namespace.
+    redshiftRolesConsole:
+      deployment === 'provisioned'
+        ? 'the cluster (Redshift console › Clusters › the cluster › Actions › Manage IAM roles)'
+        : 'the namespace (Redshift Serverless console › Namespace configuration › the namespace › Security and encryption › Manage IAM roles)',
+    redshiftNetworkConsole:
+      deployment === 'provisioned'
+        ? 'Redshift console › Clusters › the cluster › Actions › Modify publicly accessible setting'
+        : 'Redshift Serverless console › Workgroup configuration › the workgroup › Network and security › Edit › Turn on Publicly accessible',
+    redshiftSecurityGroupConsole:
+      deployment === 'provisioned'
+        ? 'the security group listed under the cluster’s Properties › Network and security settings'
+        : 'the security group listed under the workgroup’s Network and security',
+    redshiftDocs:
+      deployment === 'provisioned'
+        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/working-with-clusters.html'
+        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-workgroup-namespace.html',
+    redshiftConnectDocs:
+      deployment === 'provisioned'
+        ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/managing-clusters-vpc.html'
+        : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-connecting.html',
+    redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
+    policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
+    // Without role-name the collector looks for the role among Redshift's associated roles.
+    roleName: params.roleName ?? state.iam.role?.name,
+    lambdaUserPolicyArns:
+      params.lambdaUserPolicyArns.length > 0
+        ? params.lambdaUserPolicyArns
+        : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
+  }
+}
+
+export function deploymentOf(state: AccountState, params: Parameters): 'serverless' | 'provisioned' {
+  return (
+    state.redshift?.deployment ??
+    state.source.deployment ??
+    (params.clusterIdentifier ? 'provisioned' : 'serverless')
+  )
+}
