@@ -16,7 +16,7 @@ import { REMEDIATION_ACTION_IDS, REMEDIATION_ACTION_OPTIONS } from '../../src/co
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { RuleSet } from '../../src/config/rule-set.types.js'
 import { evaluate } from '../../src/evaluate/engine.js'
-import { evaluatePolicies } from '../../src/evaluate/iam-policy.js'
+import { evaluatePolicies } from '../../src/policy/iam-policy.js'
 import { ACTIONS } from '../../src/remediate/actions/index.js'
 import { planRemediation } from '../../src/remediate/plan.js'
 import type { AccountState, PolicyDocument } from '../../src/state/types.js'

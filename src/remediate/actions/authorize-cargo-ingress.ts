@@ -1,6 +1,6 @@
 /** Ingress for exactly Cargo's addresses, in the first security group of the workgroup or cluster. */
 import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
-import { judgeAdmitted } from '../../evaluate/ingress.js'
+import { judgeAdmitted } from '../../policy/ingress.js'
 import { awsCli } from '../documents.js'
 import { noRedshift } from './shared.js'
 import type { RemediationAction } from './types.js'
