@@ -191,9 +191,11 @@ async function addUnrelated(em: Emulators, count: number): Promise<void> {
 
 /** The dependencies as src/collect/aws wires them (for comparison with what was measured). */
 const KNOWN_CHAIN =
-  'GetWorkgroup -> GetNamespace (its database) -> account-wide statement in that database ' +
-  '[ExecuteStatement -> DescribeStatement x2 (the fake finishes on the 2nd poll; 50 ms sleep between) -> GetStatementResult] = 6 calls; ' +
-  'the exfunc statement (Cargo database), the source-schema statement and all IAM/EC2/STS reads run alongside'
+  'GetWorkgroup -> GetNamespace (its database) -> each SQL statement ' +
+  '[ExecuteStatement -> DescribeStatement x2 (the stand-in finishes on the 2nd poll; 50 ms sleep between) -> GetStatementResult] = 6 calls; ' +
+  'the four statements (catalogue: user, groups, database; SVV views: roles, grants, system privileges, exfunc; ' +
+  'per source database: its relations and owners from the catalogue, its grants and default privileges from the SVV views) ' +
+  'start together, and all IAM/EC2/STS reads run alongside'
 
 function printResults(label: string, m: Measured): void {
   const wall = median(m.wallMs)

@@ -150,7 +150,7 @@ describe('assumed-role credentials', () => {
 describe('merge', () => {
   const report = (target: string, status: 'pass' | 'fail', severity: 'error' | 'warning' = 'error') => ({
     reportVersion: 1,
-    tool: { name: 'cargo-redshift-guard', version: '0.1.0' },
+    tool: { name: 'cargo-redshift-guard', version: '1.0.0' },
     generatedAt: '2026-11-29T00:00:00.000Z',
     source: { kind: 'aws', accountId: '111111111111', region: 'eu-west-1' },
     target: { kind: 'workgroup', name: 'cargo-wg', region: 'eu-west-1', accountId: '111111111111' },

@@ -54,7 +54,7 @@ describe('renderSarif', () => {
 
   it('describes the tool and every rule once', () => {
     const run = renderSarif(driftedReport({ rules: [...RULES, RULES[0]!] })).runs[0]
-    expect(run.tool.driver).toMatchObject({ name: 'cargo-redshift-guard', version: '0.1.0' })
+    expect(run.tool.driver).toMatchObject({ name: 'cargo-redshift-guard', version: '1.0.0' })
     expect(run.tool.driver.informationUri).toMatch(/^https:\/\//)
     const ids = run.tool.driver.rules.map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
