@@ -10,8 +10,6 @@ import { createAjv, type AjvInstance } from '../config/keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from '../config/placeholders.js'
 import { deploymentOf, derivedValues, ruleParameters } from '../config/rule-values.js'
 
-// Kept here too for the modules that import it from the engine (src/remediate/plan.ts, in flight).
-export { deploymentOf }
 import type { Finding, Status, Summary } from './types.js'
 
 export interface EvaluationInput {

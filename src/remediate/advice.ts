@@ -10,7 +10,7 @@
  */
 import type { Parameters } from '../config/parameters.js'
 import type { Rule } from '../config/rule-set.types.js'
-import { deploymentOf } from '../evaluate/engine.js'
+import { deploymentOf } from '../config/rule-values.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { planWithFixes } from './plan.js'

@@ -11,7 +11,7 @@
  */
 import type { Parameters } from '../config/parameters.js'
 import { partitionOfArn } from '../state/arn.js'
-import { deploymentOf } from '../evaluate/engine.js'
+import { deploymentOf } from '../config/rule-values.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { VERSION } from '../version.js'
