@@ -3,13 +3,10 @@ import { ConfigError } from '../config/errors.js'
 import type { Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'
 import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, targetConfigs } from '../config/targets.js'
-import { writeTextFile } from '../report/files.js'
 import { publishFleet } from '../report/fleet-github.js'
 import { publishToGitHub } from '../report/github-features.js'
-import { renderJson } from '../report/json.js'
-import { writeSnapshot } from '../collect/snapshot.js'
 import { expandReportGlobs, mergeReports, readFailInputs } from './merge.js'
-import { auditTargets, fleetOf, perTargetPath } from './run.js'
+import { auditTargets, fleetOf, writeTargetFiles } from './run.js'
 
 /*
  * Fleets (issue 13) in the action:
@@ -45,13 +42,7 @@ export async function runFleetAction(raw: RawInputs, cwd: string = process.cwd()
   }
   const configs = targetConfigs(raw, file, cwd)
   const runs = await auditTargets(configs, { maxTargetsInFlight: fleetInputs.maxTargetsInFlight, cwd })
-  const files = new Map<string, string>()
-  for (const run of runs) {
-    const path = perTargetPath(run.config.params.reportPath, run.name)
-    writeTextFile(path, renderJson(run.outcome.report), cwd)
-    files.set(run.name, path)
-    if (run.config.params.saveState) writeSnapshot(perTargetPath(run.config.params.saveState, run.name), run.outcome.state, cwd)
-  }
+  const files = writeTargetFiles(runs, { reports: true, cwd })
   const fleet = fleetOf(runs, new Date(), files)
   const first = configs[0]!.params
   await publishFleet(fleet, { reportPath: first.reportPath, ...(first.sarifFile ? { sarifFile: first.sarifFile } : {}), ...(first.junitFile ? { junitFile: first.junitFile } : {}) }, cwd)

@@ -5,11 +5,9 @@ import type { RawInputs } from '../config/parameters.js'
 import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, targetConfigs } from '../config/targets.js'
 import { writeReportFiles, writeTextFile } from '../report/files.js'
 import { reportFormat, type ReportFormatName } from '../report/formats.js'
-import { renderJson } from '../report/json.js'
 import type { FleetReport } from '../report/fleet.js'
-import { writeSnapshot } from '../collect/snapshot.js'
 import { expandReportGlobs, mergeReports, readFailInputs } from './merge.js'
-import { auditTargets, fleetOf, perTargetPath } from './run.js'
+import { auditTargets, fleetOf, writeTargetFiles } from './run.js'
 
 /*
  * Fleets (issue 13) in the CLI:
@@ -97,15 +95,7 @@ export async function runFleetCli(
   const configs = targetConfigs(raw, file, cwd)
   const runs = await auditTargets(configs, { maxTargetsInFlight: fleetInputs.maxTargetsInFlight, cwd })
   // The CLI writes report-path only when asked: the fleet's there, each target's beside it.
-  const files = new Map<string, string>()
-  for (const run of runs) {
-    if (raw['report-path']) {
-      const path = perTargetPath(run.config.params.reportPath, run.name)
-      writeTextFile(path, renderJson(run.outcome.report), cwd)
-      files.set(run.name, path)
-    }
-    if (run.config.params.saveState) writeSnapshot(perTargetPath(run.config.params.saveState, run.name), run.outcome.state, cwd)
-  }
+  const files = writeTargetFiles(runs, { reports: Boolean(raw['report-path']), cwd })
   const fleet = fleetOf(runs, new Date(), files)
   const first = configs[0]!.params
   writeReportFiles(

@@ -2,7 +2,10 @@ import { basename, dirname, extname, join } from 'node:path'
 import pLimit from 'p-limit'
 import { ConfigError } from '../config/errors.js'
 import type { Config } from '../config/load.js'
+import { writeSnapshot } from '../collect/snapshot.js'
 import { buildFleetReport, type FleetReport } from '../report/fleet.js'
+import { writeTextFile } from '../report/files.js'
+import { renderJson } from '../report/json.js'
 import { audit, type AuditOutcome, type Collector } from '../run.js'
 import { partitionOfRegion } from '../state/arn.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
@@ -86,4 +89,21 @@ export function fleetOf(runs: TargetRun[], now: Date = new Date(), files: Map<st
 export function perTargetPath(file: string, target: string): string {
   const ext = extname(file)
   return join(dirname(file), `${basename(file, ext)}.${target}${ext}`)
+}
+
+/**
+ * Writes each target's own files beside the fleet's: its JSON report (when `reports` is set) and
+ * its saved state (when the target asks for one). Returns the report file of each target.
+ */
+export function writeTargetFiles(runs: TargetRun[], options: { reports: boolean; cwd: string }): Map<string, string> {
+  const files = new Map<string, string>()
+  for (const run of runs) {
+    if (options.reports) {
+      const path = perTargetPath(run.config.params.reportPath, run.name)
+      writeTextFile(path, renderJson(run.outcome.report), options.cwd)
+      files.set(run.name, path)
+    }
+    if (run.config.params.saveState) writeSnapshot(perTargetPath(run.config.params.saveState, run.name), run.outcome.state, options.cwd)
+  }
+  return files
 }
