@@ -250,14 +250,27 @@ export function resolveParameters(raw: RawInputs, env: NodeJS.ProcessEnv = proce
  */
 export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.env): { params: Parameters; problems: ConfigProblem[] } {
   const r = new ParameterReader(raw)
-
   for (const name of Object.keys(raw)) {
     if (!inputSpec(name)) {
       const near = INPUTS.find((i) => i.name.replace(/-/g, '') === name.replace(/[-_]/g, '').toLowerCase())
       r.problem(name, `unknown input${near ? `; did you mean '${near.name}'?` : ''}`)
     }
   }
+  // Read stage by stage, in the order problems are reported.
+  const { target, regionFailed } = readTargetInputs(r, raw, env)
+  const sql = readSqlInputs(r, target.workgroup)
+  const run = readRunInputs(r)
+  const iac = readIacInputs(r)
+  const github = readGitHubInputs(r)
+  const remediation = readRemediationInputs(r, raw)
+  const fleet = readFleetInputs(r)
+  checkWhatToRead(r, { ...target, ...run, ...iac }, regionFailed)
+  const params: Parameters = { ...target, ...sql, ...run, ...iac, ...github, ...remediation, ...fleet }
+  return { params, problems: r.problems }
+}
 
+/** What the audit is about: mode, Cargo's role and IPs, the region, Redshift, the IAM names. */
+function readTargetInputs(r: ParameterReader, raw: RawInputs, env: NodeJS.ProcessEnv) {
   const mode = r.oneOf('mode', ['audit', 'plan', 'apply', 'doctor'] as const)
   const cargoRoleArn = r.matching('cargo-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
 
@@ -295,7 +308,20 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
     if (!MANAGED_POLICY_ARN.test(arn)) r.problem('lambda-user-policy-arns', `${describe(arn)} is not a managed policy ARN`)
     else lambdaUserPolicyArns.push(arn)
   }
+  return {
+    target: {
+      mode,
+      cargoIps,
+      lambdaUser,
+      lambdaUserPolicyArns,
+      ...defined({ cargoRoleArn, region, workgroup, clusterIdentifier, roleName, policyName })
+    },
+    regionFailed: regionReader.failed.has('region')
+  }
+}
 
+/** Inside Redshift: the Cargo database, user and function role, the source schemas, the Data API session. */
+function readSqlInputs(r: ParameterReader, workgroup: string | undefined) {
   const database = r.sqlIdentifier('database')
   const dbUser = r.sqlIdentifier('db-user')
   const functionRole = r.sqlIdentifier('function-role')
@@ -331,7 +357,11 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   if (dataApiDbUser && workgroup) {
     r.problem('data-api-db-user', 'applies to provisioned clusters only; a workgroup uses IAM or data-api-secret-arn')
   }
+  return { database, dbUser, functionRole, sourceSchemas, sourceTableOwners, ...defined({ dataApiDatabase, dataApiSecretArn, dataApiDbUser }) }
+}
 
+/** How the run judges and what it writes: rules, waivers, exit policy, state files, limits. */
+function readRunInputs(r: ParameterReader) {
   const rules = r.list('rules')
   const disableRules = r.list('disable-rules')
   const waivers = r.string('waivers')
@@ -343,6 +373,21 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   const timeoutSeconds = r.number('timeout', 1, 3600)
   const maxConcurrency = r.number('max-concurrency', 1, 64)
   const accessKeyMaxAgeDays = r.number('access-key-max-age-days', 1, 36500)
+  return {
+    rules,
+    disableRules,
+    failOn,
+    failOnError,
+    reportPath,
+    timeoutSeconds,
+    maxConcurrency,
+    accessKeyMaxAgeDays,
+    ...defined({ waivers, stateFile, saveState })
+  }
+}
+
+/** A Terraform plan or CloudFormation template to judge, and whether to lay it over the live account. */
+function readIacInputs(r: ParameterReader) {
   const terraformPlan = r.string('terraform-plan')
   const terraformDir = r.string('terraform-dir')
   const cloudformationTemplate = r.string('cloudformation-template')
@@ -356,6 +401,11 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
     } else cloudformationParameters[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   const iacLive = r.oneOf('iac-live', ['auto', 'true', 'false'] as const)
+  return { cloudformationParameters, iacLive, ...defined({ terraformPlan, terraformDir, cloudformationTemplate }) }
+}
+
+/** Where GitHub shows the result: SARIF and JUnit files, the PR comment, the drift issue. */
+function readGitHubInputs(r: ParameterReader) {
   const sarifFile = r.string('sarif-file')
   const junitFile = r.string('junit-file')
   const commentOnPr = r.boolean('comment-on-pr')
@@ -363,6 +413,11 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   const driftIssueTitle = r.string('drift-issue-title') ?? 'Cargo on Redshift: setup drift'
   const driftIssueLabels = r.list('drift-issue-labels')
   const githubToken = r.string('github-token')
+  return { commentOnPr, driftIssue, driftIssueTitle, driftIssueLabels, ...defined({ sarifFile, junitFile, githubToken }) }
+}
+
+/** What plan and apply may change, and the password for a Cargo user they create. */
+function readRemediationInputs(r: ParameterReader, raw: RawInputs) {
   const remediate = r.list('remediate')
   if (remediate.includes('all') && remediate.length > 1) r.problem('remediate', "'all' cannot be combined with rule ids")
   const allowPublicAccess = r.boolean('allow-public-access')
@@ -375,76 +430,34 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   else if (dbUserPassword !== undefined && /['"\\/@\s]/.test(dbUserPassword)) {
     r.problem('db-user-password', "must not contain quotes, backslash, '/', '@' or spaces")
   }
+  return { remediate, allowPublicAccess, ...defined({ planFile, dbUserPassword }) }
+}
 
-  // Fleets (issue 13): targets, target, max-targets-in-flight and reports are read by src/config/targets.ts.
+/** Fleets (issue 13): the role to assume; targets, target, max-targets-in-flight and reports are read by src/config/targets.ts. */
+function readFleetInputs(r: ParameterReader) {
   const assumeRoleArn = r.matching('assume-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
   // sts:AssumeRole ExternalId: 2-1224 of letters, digits and +=,.@:/- (API reference, AssumeRole).
   const externalId = r.matching('external-id', /^[\w+=,.@:\/-]{2,1224}$/, 'an external ID (2-1224 of letters, digits and +=,.@:/-)')
   if (externalId && !assumeRoleArn) r.problem('external-id', 'only applies with assume-role-arn')
+  return defined({ assumeRoleArn, externalId })
+}
 
-  const judgesFiles = Boolean(stateFile || terraformPlan || cloudformationTemplate)
-  if (iacLive === 'true' && !terraformPlan && !cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
-  if (iacLive === 'true' && stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
-  const needsAws = !judgesFiles || iacLive === 'true'
-  if (needsAws && !workgroup && !clusterIdentifier && !r.failed.has('workgroup') && !r.failed.has('cluster-identifier')) {
+/** Something to judge: the live account (which needs a Redshift name and a region) or files. */
+function checkWhatToRead(
+  r: ParameterReader,
+  p: Pick<Parameters, 'workgroup' | 'clusterIdentifier' | 'region' | 'stateFile' | 'terraformPlan' | 'cloudformationTemplate' | 'iacLive'>,
+  regionFailed: boolean
+): void {
+  const judgesFiles = Boolean(p.stateFile || p.terraformPlan || p.cloudformationTemplate)
+  if (p.iacLive === 'true' && !p.terraformPlan && !p.cloudformationTemplate) r.problem('iac-live', 'only applies with terraform-plan or cloudformation-template')
+  if (p.iacLive === 'true' && p.stateFile) r.problem('iac-live', "cannot read the live account and a state-file at once; the plan is laid over the state-file")
+  const needsAws = !judgesFiles || p.iacLive === 'true'
+  if (needsAws && !p.workgroup && !p.clusterIdentifier && !r.failed.has('workgroup') && !r.failed.has('cluster-identifier')) {
     r.problem('workgroup', 'give workgroup (Redshift Serverless) or cluster-identifier (provisioned), or a state-file, terraform-plan or cloudformation-template to judge')
   }
-  if (needsAws && !region && !regionReader.failed.has('region')) {
+  if (needsAws && !p.region && !regionFailed) {
     r.problem('region', 'is required to read AWS (or set AWS_REGION)')
   }
-
-  const params: Parameters = {
-    mode,
-    cargoIps,
-    lambdaUser,
-    lambdaUserPolicyArns,
-    accessKeyMaxAgeDays,
-    database,
-    dbUser,
-    functionRole,
-    sourceSchemas,
-    sourceTableOwners,
-    rules,
-    disableRules,
-    failOn,
-    failOnError,
-    reportPath,
-    timeoutSeconds,
-    maxConcurrency,
-    cloudformationParameters,
-    iacLive,
-    commentOnPr,
-    driftIssue,
-    driftIssueTitle,
-    driftIssueLabels,
-    remediate,
-    allowPublicAccess,
-    ...defined({
-      terraformPlan,
-      terraformDir,
-      cloudformationTemplate,
-      sarifFile,
-      junitFile,
-      githubToken,
-      planFile,
-      dbUserPassword,
-      cargoRoleArn,
-      region,
-      workgroup,
-      clusterIdentifier,
-      roleName,
-      policyName,
-      dataApiDatabase,
-      dataApiSecretArn,
-      dataApiDbUser,
-      waivers,
-      stateFile,
-      saveState,
-      assumeRoleArn,
-      externalId
-    })
-  }
-  return { params, problems: r.problems }
 }
 
 /** Drops undefined members (the project compiles with exactOptionalPropertyTypes). */
