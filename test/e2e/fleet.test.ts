@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { runCli, type CliRun } from '../support/cli.js'
 import { ACCOUNT_ID, CARGO_IPS, CARGO_ROLE_ARN, applyEnv, awsEnv, seedClients, seedCompliantProvisioned, startEmulators, type Emulators, type SeedCredentials } from './emulators.js'
 
 const ROOT = join(import.meta.dirname, '../..')
@@ -36,24 +36,11 @@ let restore: () => void
 let work: string
 let targetsFile: string
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const io = {
-    stdout: { write: (chunk: string | Uint8Array) => (out.push(String(chunk)), true) },
-    stderr: { write: (chunk: string | Uint8Array) => (err.push(String(chunk)), true) }
-  } as unknown as Parameters<typeof main>[1]
+async function cli(...argv: string[]): Promise<CliRun> {
   const cwd = process.cwd()
   process.chdir(work)
   try {
-    const code = await main(argv, io)
-    return { code, stdout: out.join(''), stderr: err.join('') }
+    return await runCli(argv)
   } finally {
     process.chdir(cwd)
   }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AttachRolePolicyCommand, CreatePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { runDistActionLive } from '../action/run-dist.js'
@@ -100,14 +100,7 @@ function flagsFor(names: CargoNames, deployment: 'serverless' | 'provisioned'): 
 
 /** `cargo-redshift-guard audit <flags> --format json`, in this process. */
 async function cli(seeded: Seeded, deployment: 'serverless' | 'provisioned' = 'serverless', extra: string[] = []) {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (s: string) => void) => ({ isTTY: false, write: (s: string | Uint8Array) => (append(String(s)), true) })
-  const io = {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s))
-  } as unknown as Parameters<typeof main>[1]
-  const code = await main(['audit', ...flagsFor(seeded.names, deployment), '--format', 'json', ...extra], io)
+  const { code, stdout, stderr } = await runCli(['audit', ...flagsFor(seeded.names, deployment), '--format', 'json', ...extra])
   expect(stderr, stderr).toBe('')
   const report = JSON.parse(stdout) as Report
   expect(report.reportVersion).toBe(1)

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { ROOT, runDistActionLive } from '../action/run-dist.js'
@@ -133,12 +133,8 @@ function verdictsOf(findings: Finding[]): Record<SqlRule, Verdict> {
 }
 
 async function cli(extra: Record<string, string> = {}, command = 'audit'): Promise<{ code: number; findings: Finding[]; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const sink = (append: (s: string) => void) => ({ isTTY: false, write: (s: string | Uint8Array) => (append(String(s)), true) })
-  const io = { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) } as unknown as Parameters<typeof main>[1]
   const argv = [command, ...Object.entries(inputs(extra)).flatMap(([k, v]) => [`--${k}`, v]), ...(command === 'doctor' ? [] : ['--format', 'json'])]
-  const code = await main(argv, io)
+  const { code, stdout, stderr } = await runCli(argv)
   const findings = command === 'audit' ? ((JSON.parse(stdout) as { findings: Finding[] }).findings ?? []) : []
   return { code, findings, stdout, stderr }
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { optionsOf } from '../../src/cli/command.js'
 import { COMMANDS } from '../../src/cli/commands/index.js'
-import { main } from '../../src/cli/main.js'
+import { runCli, type CliRun } from '../support/cli.js'
 import { parseCommandLine, PASSWORD_ENV } from '../../src/cli/parse.js'
 import { INPUTS } from '../../src/config/inputs.js'
 import { loadConfig } from '../../src/config/load.js'
@@ -23,12 +23,6 @@ const DRIFTED = join(ROOT, 'examples/serverless-drifted.state.json')
 const TEMPLATE = join(ROOT, 'examples/iac/cloudformation/cargo-serverless.yaml')
 const PASSWORD = 'Sup3rSecretPassw0rd'
 
-type Io = NonNullable<Parameters<typeof main>[1]>
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 let work: string
 beforeAll(() => {
@@ -36,16 +30,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  let stdout = ''
-  let stderr = ''
-  const io = {
-    stdout: { write: (s: string) => ((stdout += s), true) },
-    stderr: { write: (s: string) => ((stderr += s), true) }
-  } as unknown as Io
-  const code = await main(argv, io, { env, cwd: work })
-  return { code, stdout, stderr }
-}
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> => runCli(argv, { env, cwd: work })
 
 const hint = { commandsWith: () => [] }
 const listed = (help: string) => [...help.matchAll(/^ {2}(?:-\w, | {4})--([a-z][a-z-]*)/gm)].map((m) => m[1] as string)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
+import { runCli, type CliRun as Run } from '../support/cli.js'
 import type { AccountState } from '../../src/state/types.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -22,24 +22,8 @@ const DRIFTED_FAILURES = [
   'sql-source-select'
 ]
 
-type Io = NonNullable<Parameters<typeof main>[1]>
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = []
-  const err: string[] = []
-  const io = {
-    stdout: { write: (chunk: string | Uint8Array) => (out.push(String(chunk)), true) },
-    stderr: { write: (chunk: string | Uint8Array) => (err.push(String(chunk)), true) }
-  } as unknown as Io
-  const code = await main(argv, io)
-  return { code, stdout: out.join(''), stderr: err.join('') }
-}
+const cli = (...argv: string[]) => runCli(argv)
 
 interface JsonFinding {
   ruleId: string
