@@ -29,20 +29,10 @@ import { loadTargetsFile, targetConfigs } from '../../src/config/targets.js'
 import { auditTargets } from '../../src/fleet/run.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { audit } from '../../src/run.js'
-import {
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  DEFAULT_NAMES,
-  type CargoNames,
-  type Emulators
-} from '../e2e/emulators.js'
-import { endpointEnv, latency, startAwsProxy, type ProxiedCall } from '../proxy/aws-proxy.js'
+import { applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN, DEFAULT_NAMES, type CargoNames } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless } from '../support/seed.js'
+import { endpointEnv, latency, startAwsProxy, type ProxiedCall } from '../support/aws-proxy.js'
 
 const { values: flags } = parseArgs({
   options: {

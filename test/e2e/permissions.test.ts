@@ -24,18 +24,9 @@ import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import { audit } from '../../src/run.js'
-import {
-  ACCOUNT_ID,
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantServerless,
-  startEmulators,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
+import { ACCOUNT_ID, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN } from '../support/inputs.js'
+import { seedClients, seedCompliantServerless, type Seeded } from '../support/seed.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 

@@ -36,21 +36,9 @@ import { collectLive, type Collector } from '../../src/run.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { startIamRolesProxy, type IamRolesProxy } from '../fakes/redshift-iam-roles-proxy.js'
-import {
-  ACCOUNT_ID,
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  REGION,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
+import { ACCOUNT_ID, REGION, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const PASSWORD = 'Cargo-Test-Passw0rd'

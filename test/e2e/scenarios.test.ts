@@ -14,21 +14,10 @@ import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { runDistActionLive } from '../action/run-dist.js'
-import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../proxy/aws-proxy.js'
-import {
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type CargoNames,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
+import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../support/aws-proxy.js'
+import { applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN, type CargoNames } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 
 type Service = 'iam' | 'ec2' | 'sts' | 'redshift' | 'redshift-serverless' | 'redshift-data'
 

@@ -15,17 +15,9 @@ import type { RawInputs } from '../../src/config/parameters.js'
 import { ROOT, runDistActionLive } from '../action/run-dist.js'
 import { startRedshiftStandIn, type RedshiftStandIn } from '../fakes/redshift-pg/stand-in.js'
 import { startFakeRedshiftServerless, type FakeServerless } from '../fakes/redshift-serverless-server.js'
-import {
-  ACCOUNT_ID,
-  DEFAULT_NAMES,
-  EXTERNAL_FUNCTION_ROLE,
-  REGION,
-  applyEnv,
-  seedCompliantSql,
-  seedGuideSql,
-  seedSourceSql,
-  type CargoNames
-} from './emulators.js'
+import { ACCOUNT_ID, REGION, applyEnv } from '../support/emulators.js'
+import { DEFAULT_NAMES, type CargoNames } from '../support/inputs.js'
+import { EXTERNAL_FUNCTION_ROLE, seedCompliantSql, seedGuideSql, seedSourceSql } from '../support/seed.js'
 
 const SQL_RULES = [
   'sql-database',

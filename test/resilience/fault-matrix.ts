@@ -9,16 +9,9 @@
  * exactly as in the ground truth; a rule that fails in the ground truth must never `pass`.
  */
 import { performance } from 'node:perf_hooks'
-import { accessDenied, endpointEnv as proxyEnv, startAwsProxy, throttled, type AwsProxy, type ProxyDecision, type ProxyHook, type ProxyRequest } from '../proxy/aws-proxy.js'
-import {
-  awsEnv,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from '../e2e/emulators.js'
+import { accessDenied, endpointEnv as proxyEnv, startAwsProxy, throttled, type AwsProxy, type ProxyDecision, type ProxyHook, type ProxyRequest } from '../support/aws-proxy.js'
+import { awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { placeholdersIn } from '../../src/config/placeholders.js'
 import { runCli, workspace } from './harness.js'

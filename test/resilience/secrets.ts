@@ -6,7 +6,8 @@
 import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2'
 import { CreateAccessKeyCommand, ListAccessKeysCommand, TagRoleCommand, TagUserCommand, UpdateRoleCommand } from '@aws-sdk/client-iam'
-import { awsEnv, seedClients, seedCompliantServerless, type Emulators, type Seeded } from '../e2e/emulators.js'
+import { awsEnv, type Emulators } from '../support/emulators.js'
+import { seedClients, seedCompliantServerless, type Seeded } from '../support/seed.js'
 import { readTree, runCli, runDistActionAsync, workspace, type AsyncActionRun, type CliRun } from './harness.js'
 
 /** A valid Redshift password (8-64 printable ASCII, upper, lower, digit, none of '"\/@ or space). */
