@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { main } from '../../src/cli/main.js'
 import { parseOutputFile, parseWorkflowCommands, type ActionRun } from '../action/run-dist.js'
+import { actionInputEnv } from '../support/inputs.js'
 import { argvOf, type BadInputCase } from './bad-inputs.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -229,8 +230,7 @@ export function runDistActionAsync(
   const summaryFile = join(dir, 'summary')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
-  const inputEnv: Record<string, string> = {}
-  for (const [name, value] of Object.entries(inputs)) inputEnv[`INPUT_${name.toUpperCase()}`] = value
+  const inputEnv = actionInputEnv(inputs)
   const clean: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_') && !AMBIENT.includes(k)) clean[k] = v

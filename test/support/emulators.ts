@@ -177,7 +177,7 @@ export async function startEmulators(): Promise<Emulators> {
  * credentials (unless given), the region, and no shared config or instance metadata.
  */
 export function awsEnv(
-  em: Pick<Emulators, 'moto' | 'serverless' | 'data' | 'region'>,
+  em: { moto: Pick<Moto, 'url'>; serverless: Pick<FakeServerless, 'url'>; data: Pick<RedshiftStandIn, 'url'>; region: string },
   credentials: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: 'testing', secretAccessKey: 'testing' }
 ): Record<string, string> {
   return {

@@ -4,8 +4,13 @@
  * action's INPUT_* environment, or resolved Parameters. Input names are the action's, which are
  * also the CLI's flags without `--`.
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
 import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
 import { REGION } from './emulators.js'
+
+const EXAMPLES = join(import.meta.dirname, '../../examples')
 
 /** The Cargo workspace role the seeded cross-account policy allows. */
 export const CARGO_ROLE_ARN = 'arn:aws:iam::999988887777:role/cargo-workspace-abc123'
@@ -88,7 +93,17 @@ export function actionInputEnv(values: Record<string, string>): Record<string, s
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
 }
 
+/** Parameters resolved from input values (no environment read); `undefined` values are left out. */
+export function paramsOf(values: Record<string, unknown>): Parameters {
+  return resolveParameters(rawInputs(values), {})
+}
+
 /** The parameters an audit of the seeded setup is given. */
 export function paramsFor(names: CargoNames, deployment: Deployment, extra: Record<string, string> = {}): Parameters {
-  return resolveParameters(rawInputs(cargoInputs(names, deployment, extra)), {})
+  return paramsOf(cargoInputs(names, deployment, extra))
+}
+
+/** The input values of a config file under examples/ (`serverless.yml`, `provisioned.yml`). */
+export function exampleInputs(name: string): Record<string, unknown> {
+  return parse(readFileSync(join(EXAMPLES, name), 'utf8')) as Record<string, unknown>
 }
