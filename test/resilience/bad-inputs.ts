@@ -331,6 +331,9 @@ const ruleFileCases: BadInputCase[] = [
   },
   { id: 'rules-duplicate-id', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n  - id: iam-role-exists\n' }, place: 'rules.yaml:3:9 at /rules/1/id' },
   { id: 'rules-requires-cycle', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    requires: [iam-role-trusts-redshift]\n' }, place: 'rules.yaml:3:15 at /rules/0/requires' },
+  { id: 'rules-given-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    given: /iam/rol\n' }, place: 'rules.yaml:3:12 at /rules/0/given' },
+  { id: 'rules-reads-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    reads: [/iam/role/nmae]\n' }, place: 'rules.yaml:3:13 at /rules/0/reads/0' },
+  { id: 'rules-item-field-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: sql-source-select\n    resource: sql:schema/${item.shcema}\n' }, place: 'rules.yaml:3:15 at /rules/0/resource' },
   {
     id: 'rules-new-rule-bad-appliesto',
     category: 'rule-schema',
