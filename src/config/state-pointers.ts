@@ -97,28 +97,45 @@ function step(schema: Schema, segment: string, root: Record<string, unknown>): S
  * any account state; undefined when it can.
  */
 export function statePointerProblem(pointer: string, root: Record<string, unknown> = stateSchema()): string | undefined {
+  const walked = walk(pointer, root)
+  return 'problem' in walked ? walked.problem : undefined
+}
+
+/** Why `each: true` cannot judge the elements at `given`: the schema holds no list there. */
+function notAList(given: string, root: Record<string, unknown>): string | undefined {
+  const walked = walk(given, root)
+  if ('problem' in walked || walked.places === 'open') return undefined
+  const alts = walked.places.flatMap((p) => alternatives(p, root))
+  const list = alts.some((a) => a === true || (typeof a === 'object' && (a['type'] === undefined || a['type'] === 'array' || (Array.isArray(a['type']) && a['type'].includes('array')) || a['items'] !== undefined)))
+  if (list) return undefined
+  const types = [...new Set(alts.map((a) => (typeof a === 'object' ? String(a['type']) : String(a))))]
+  return `'each: true' judges the elements of a list, but ${given} holds ${types.join(' or ')}`
+}
+
+/** The schemas a pointer leads to ('open' once it passes a part the schema leaves open), or why none. */
+function walk(pointer: string, root: Record<string, unknown>): { places: Schema[] | 'open' } | { problem: string } {
   let segments: string[]
   try {
     segments = parsePointer(pointer)
   } catch (err) {
-    return (err as Error).message
+    return { problem: (err as Error).message }
   }
   let places: Schema[] = [root]
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i]!
     const parent = i === 0 ? '/' : `/${segments.slice(0, i).join('/')}`
     const results = places.map((p) => step(p, segment, root))
-    if (results.some((r) => 'open' in r)) return undefined
+    if (results.some((r) => 'open' in r)) return { places: 'open' }
     const next = results.flatMap((r) => ('next' in r ? r.next : []))
     if (next.length === 0) {
       const fields = [...new Set(results.flatMap((r) => ('unknown' in r ? r.unknown : [])))]
-      if (fields.length === 0) return `${parent} holds no fields or elements, so '${segment}' cannot be below it`
+      if (fields.length === 0) return { problem: `${parent} holds no fields or elements, so '${segment}' cannot be below it` }
       const near = didYouMean(segment, fields)
-      return `'${segment}' is not a field of ${parent} (fields: ${fields.join(', ')})${near ? `; did you mean '${near}'?` : ''}`
+      return { problem: `'${segment}' is not a field of ${parent} (fields: ${fields.join(', ')})${near ? `; did you mean '${near}'?` : ''}` }
     }
     places = next
   }
-  return undefined
+  return { places }
 }
 
 /** A problem with one part of a rule, named by the rule's field (e.g. `given`, `reads/1`, `resource`). */
@@ -137,6 +154,8 @@ export function rulePointerProblems(rule: Record<string, unknown>, root: Record<
   const given = typeof rule['given'] === 'string' ? rule['given'] : undefined
   const givenProblem = given === undefined ? undefined : statePointerProblem(given, root)
   if (given !== undefined && givenProblem) problems.push({ field: 'given', message: `given ${given} names nothing the account state can hold: ${givenProblem}` })
+  const listProblem = given !== undefined && !givenProblem && rule['each'] === true ? notAList(given, root) : undefined
+  if (listProblem) problems.push({ field: 'each', message: listProblem })
   const reads = Array.isArray(rule['reads']) ? (rule['reads'] as unknown[]) : []
   reads.forEach((read, i) => {
     if (typeof read !== 'string') return

@@ -74,6 +74,15 @@ describe('pointers a rule names, judged by the account-state schema', () => {
     ])
   })
 
+  it("refuses each: true where the state holds no list, and accepts it on lists", () => {
+    expect(rulePointerProblems({ id: 'r', given: '/iam/role', each: true })).toEqual([
+      { field: 'each', message: "'each: true' judges the elements of a list, but /iam/role holds null or object" }
+    ])
+    expect(rulePointerProblems({ id: 'r', given: '/redshift/endpoint/port', each: true })[0]?.message).toMatch(/holds integer$/)
+    for (const given of ['/network/securityGroups', '/iam/role/policies', '/sql/sourceSchemas']) expect(rulePointerProblems({ id: 'r', given, each: true }), given).toEqual([])
+    expect(rulePointerProblems({ id: 'r', given: '/x', each: true }, { type: 'object', properties: { x: { type: ['array', 'null'] } } })).toEqual([])
+  })
+
   it('a rule file naming a pointer no state can hold stops the load, located at the field', () => {
     const file = rulesFile(`rules:\n  - id: custom-typo\n    given: /iam/rol\n    resource: role:x\n${COMPLETE}  - id: network-cargo-ip-inbound\n    resource: sg:\${item.groupId}\n`)
     let error: unknown
