@@ -11,7 +11,7 @@
  */
 import type { Parameters } from '../config/parameters.js'
 import { partitionOfArn } from '../state/arn.js'
-import { deploymentOf } from '../config/rule-values.js'
+import { targetOf } from '../state/target.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { VERSION } from '../version.js'
@@ -24,26 +24,28 @@ import { PLAN_VERSION, type DataApiConnection, type Plan, type PlanStep, type Pl
 export { allowedToFix, type PlanInput } from './planner.js'
 
 /** Where the Data API connects for SQL steps: exactly as the audit does. */
-export function dataApiConnection(params: Parameters, state: AccountState): DataApiConnection {
+export function dataApiConnection(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): DataApiConnection {
+  const named = targetOf(params.target).named
   return {
-    ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
-    ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
-    ...(params.dataApiSecretArn ? { secretArn: params.dataApiSecretArn } : {}),
-    ...(params.dataApiDbUser ? { dbUser: params.dataApiDbUser } : {}),
-    database: params.dataApiDatabase ?? state.redshift?.dbName ?? 'dev'
+    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
+    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
+    ...(params.collect.dataApiSecretArn ? { secretArn: params.collect.dataApiSecretArn } : {}),
+    ...(params.collect.dataApiDbUser ? { dbUser: params.collect.dataApiDbUser } : {}),
+    database: params.collect.dataApiDatabase ?? state.redshift?.dbName ?? 'dev'
   }
 }
 
-export function planTarget(params: Parameters, state: AccountState): PlanTarget {
-  const deployment = deploymentOf(state, params)
+export function planTarget(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): PlanTarget {
+  const { kind, name } = targetOf(params.target, state)
   const accountId = state.source.accountId
   const namespaceName = state.redshift?.namespaceName
   return {
-    kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
-    name: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name ?? '',
-    region: params.region ?? state.source.region ?? '',
+    kind,
+    name: name ?? '',
+    // Where apply acts: the region the inputs name, else the one the facts were read in.
+    region: params.target.region ?? state.source.region ?? '',
     ...(accountId ? { accountId } : {}),
-    partition: state.source.partition ?? partitionOfArn(params.cargoRoleArn ?? '') ?? 'aws',
+    partition: state.source.partition ?? partitionOfArn(params.target.cargoRoleArn ?? '') ?? 'aws',
     ...(namespaceName ? { namespaceName } : {}),
     dataApi: dataApiConnection(params, state)
   }
@@ -105,7 +107,7 @@ export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Findin
     tool: { name: 'cargo-redshift-guard', version: VERSION },
     target,
     stateDigest: stateDigest(input.state),
-    remediate: [...input.params.remediate],
+    remediate: [...input.params.remediation.remediate],
     steps: planner.steps,
     manual: planner.manual
   }

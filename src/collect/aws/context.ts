@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
-import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import { CollectionError, type CollectContext, type Needs, type Probe } from '../types.js'
 import { causeOf, TIMED_OUT_MESSAGE } from './errors.js'
@@ -110,7 +109,7 @@ function malformedResponse(service: string, operation: string): CollectionError 
  * denied IAM action where there is one.
  */
 export function createAwsCollectContext(
-  params: Parameters,
+  params: CollectContext['params'],
   needs: Needs,
   state: AccountState,
   options: AwsCollectContextOptions

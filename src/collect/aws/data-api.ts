@@ -91,7 +91,7 @@ export async function runSql(
   target: DataApiTarget,
   database: string,
   sql: string,
-  deadline = Date.now() + ctx.params.timeoutSeconds * 1000
+  deadline = Date.now() + ctx.params.collect.timeoutSeconds * 1000
 ): Promise<SqlResult> {
   let operation = 'ExecuteStatement'
   let id: string | undefined

@@ -20,6 +20,7 @@ import { collectSql, type DataApiTarget } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
 import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
 import { subjectOf, type SubjectPart } from '../../state/subject.js'
+import { targetOf } from '../../state/target.js'
 
 export type { CallStats } from './context.js'
 
@@ -97,15 +98,15 @@ async function guard(ctx: CollectContext, pointers: string[], work: () => Promis
  * workgroup turns out to exist.
  */
 export async function collectAwsState(
-  params: Parameters,
+  params: Pick<Parameters, 'target' | 'collect'>,
   needs: Needs,
   options: CollectAwsOptions = {}
 ): Promise<{ state: AccountState; stats: CallStats }> {
-  const region = params.region
+  const region = params.target.region
   if (!region) throw new Error('a region is required to read AWS (set region or AWS_REGION)')
   const now = options.now ?? new Date()
   const partition = partitionOfRegion(region) ?? 'aws'
-  const serverless = params.workgroup !== undefined
+  const named = targetOf(params.target).named
   const state: AccountState = {
     schemaVersion: 1,
     source: {
@@ -113,24 +114,24 @@ export async function collectAwsState(
       collectedAt: now.toISOString(),
       partition,
       region,
-      ...(params.workgroup || params.clusterIdentifier ? { deployment: serverless ? 'serverless' : 'provisioned' } : {})
+      ...(named ? { deployment: named.kind === 'workgroup' ? 'serverless' : 'provisioned' } : {})
     },
-    subject: subjectOf(params, partsRead(needs)),
+    subject: subjectOf(params.target, partsRead(needs)),
     iam: {},
     network: {},
     unavailable: []
   }
   const { ctx, stats, dispose } = createAwsCollectContext(params, needs, state, {
-    timeoutMs: options.timeoutMs ?? params.timeoutSeconds * 1000,
-    maxConcurrency: options.maxConcurrency ?? params.maxConcurrency,
+    timeoutMs: options.timeoutMs ?? params.collect.timeoutSeconds * 1000,
+    maxConcurrency: options.maxConcurrency ?? params.collect.maxConcurrency,
     now,
     ...(options.observe ? { observe: options.observe } : {})
   })
   // A fleet target's role is assumed first: when that is refused, nothing of the account can be
   // read, and every rule says so (sts:AssumeRole and the role) instead of failing one by one.
-  const assumed = !options.clients && params.assumeRoleArn ? targetCredentials(params, region) : undefined
+  const assumed = !options.clients && params.collect.assumeRoleArn ? targetCredentials(params.collect, region) : undefined
   try {
-    if (assumed && !(await primeAssumedRole(ctx, assumed, params.assumeRoleArn!))) {
+    if (assumed && !(await primeAssumedRole(ctx, assumed, params.collect.assumeRoleArn!))) {
       state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
       return { state, stats: stats.snapshot() }
     }
@@ -169,7 +170,8 @@ function partsRead(needs: Needs): (part: SubjectPart) => boolean {
 }
 
 async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<void> {
-  const { params, needs } = ctx
+  const { needs } = ctx
+  const { target: params } = ctx.params
   const reader = new IamReader(ctx, clients.iam, clients.partition)
   const tasks: Promise<void>[] = []
 
@@ -186,7 +188,7 @@ async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<voi
     needs('/redshift/iamRoles') ||
     needs('/redshift/defaultIamRoleArn') ||
     needs('/redshift/dbName') ||
-    (wantSql && !params.dataApiDatabase) ||
+    (wantSql && !ctx.params.collect.dataApiDatabase) ||
     discover
   const wantRedshift = needs('/redshift') || wantSgs || wantSql || discover
   let redshift: Promise<RedshiftOutcome | undefined> = Promise.resolve(undefined)
@@ -292,15 +294,15 @@ async function sqlTask(
   redshift: Promise<RedshiftOutcome | undefined>,
   noResource: (outcome: RedshiftOutcome | undefined) => CollectionCause | undefined
 ): Promise<void> {
-  const { params } = ctx
+  const { target: params, collect } = ctx.params
   const markAll = (cause: CollectionCause): void =>
     ctx.unavailable('/sql', { ...cause, message: `${cause.message}: the SQL checks cannot run` })
 
   const target = (database: string): DataApiTarget => ({
     ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
     ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
-    ...(params.dataApiSecretArn ? { secretArn: params.dataApiSecretArn } : {}),
-    ...(params.dataApiDbUser ? { dbUser: params.dataApiDbUser } : {}),
+    ...(collect.dataApiSecretArn ? { secretArn: collect.dataApiSecretArn } : {}),
+    ...(collect.dataApiDbUser ? { dbUser: collect.dataApiDbUser } : {}),
     database
   })
 
@@ -319,11 +321,11 @@ async function sqlTask(
     }
   }
 
-  if (params.dataApiDatabase) {
+  if (collect.dataApiDatabase) {
     // The database is known: run alongside GetWorkgroup / DescribeClusters.
     const { sqlCtx, commit } = isolated()
     const [, outcome] = await Promise.all([
-      collectSql(sqlCtx, clients.data, target(params.dataApiDatabase)),
+      collectSql(sqlCtx, clients.data, target(collect.dataApiDatabase)),
       workgroupKnown
     ])
     const missing = noResource(outcome)
@@ -344,8 +346,8 @@ async function sqlTask(
 
 /** The live collector as `run.ts` calls it. */
 export async function collectLiveState(
-  config: { params: Parameters },
+  config: Pick<Parameters, 'target' | 'collect'>,
   needs: Needs
 ): Promise<{ state: AccountState; stats: CallStats }> {
-  return collectAwsState(config.params, needs)
+  return collectAwsState(config, needs)
 }
