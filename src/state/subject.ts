@@ -1,5 +1,5 @@
 import { pointerContains } from './pointer.js'
-import { describeTarget, targetOf, type NamedTarget as Target } from './target.js'
+import { describeTarget, kindOf, targetOf, type NamedTarget as Target } from './target.js'
 import type { AccountState, StateSubject } from './types.js'
 
 /**
@@ -112,10 +112,10 @@ const TARGET_POINTERS = ['/redshift', '/network', '/sql']
 function heldTarget(state: AccountState): { held?: Target; recorded?: Target; kind?: Target['kind'] } {
   const r = state.redshift
   const held: Target | undefined =
-    r && typeof r === 'object' ? { kind: r.deployment === 'provisioned' ? 'cluster' : 'workgroup', name: r.name } : undefined
+    r && typeof r === 'object' ? { kind: kindOf(r.deployment), name: r.name } : undefined
   const recorded = state.subject?.target
   const deployment = state.source.deployment
-  const kind = held?.kind ?? recorded?.kind ?? (deployment ? (deployment === 'provisioned' ? 'cluster' : 'workgroup') : undefined)
+  const kind = held?.kind ?? recorded?.kind ?? (deployment ? kindOf(deployment) : undefined)
   return { ...(held ? { held } : {}), ...(recorded ? { recorded } : {}), ...(kind ? { kind } : {}) }
 }
 

@@ -35,6 +35,11 @@ function namedTarget(names: TargetNames): NamedTarget | undefined {
   return undefined
 }
 
+/** A deployment's kind of target: serverless Redshift is judged by its workgroup, provisioned by its cluster. */
+export function kindOf(deployment: 'serverless' | 'provisioned'): NamedTarget['kind'] {
+  return deployment === 'provisioned' ? 'cluster' : 'workgroup'
+}
+
 /** The target of the inputs, completed from the state when one is at hand. */
 export function targetOf(names: TargetNames, state?: AccountState): Target {
   const named = namedTarget(names)
@@ -44,7 +49,7 @@ export function targetOf(names: TargetNames, state?: AccountState): Target {
   return {
     ...(named ? { named } : {}),
     deployment,
-    kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+    kind: kindOf(deployment),
     ...(name ? { name } : {}),
     ...(region ? { region } : {})
   }

@@ -172,6 +172,7 @@ function partsRead(needs: Needs): (part: SubjectPart) => boolean {
 async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<void> {
   const { needs } = ctx
   const { target: params } = ctx.params
+  const named = targetOf(params).named
   const reader = new IamReader(ctx, clients.iam, clients.partition)
   const tasks: Promise<void>[] = []
 
@@ -194,15 +195,15 @@ async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<voi
   let redshift: Promise<RedshiftOutcome | undefined> = Promise.resolve(undefined)
   let workgroupKnown: Promise<RedshiftOutcome | undefined> = redshift
 
-  if (wantRedshift && params.workgroup) {
-    const workgroupName = params.workgroup
+  if (wantRedshift && named?.kind === 'workgroup') {
+    const workgroupName = named.name
     let signal: (o: RedshiftOutcome) => void = () => {}
     workgroupKnown = new Promise((resolve) => (signal = resolve))
     redshift = collectServerless(ctx, clients.serverless, workgroupName, { namespace: wantNamespace, onWorkgroup: signal })
     // Should the collector ever throw before signalling, the race still settles.
     workgroupKnown = Promise.race([workgroupKnown, redshift])
-  } else if (wantRedshift && params.clusterIdentifier) {
-    redshift = collectProvisioned(ctx, clients.redshift, params.clusterIdentifier)
+  } else if (wantRedshift && named?.kind === 'cluster') {
+    redshift = collectProvisioned(ctx, clients.redshift, named.name)
     workgroupKnown = redshift
   }
   tasks.push(guard(ctx, ['/redshift'], () => redshift))
@@ -294,13 +295,14 @@ async function sqlTask(
   redshift: Promise<RedshiftOutcome | undefined>,
   noResource: (outcome: RedshiftOutcome | undefined) => CollectionCause | undefined
 ): Promise<void> {
-  const { target: params, collect } = ctx.params
+  const { collect } = ctx.params
+  const named = targetOf(ctx.params.target).named
   const markAll = (cause: CollectionCause): void =>
     ctx.unavailable('/sql', { ...cause, message: `${cause.message}: the SQL checks cannot run` })
 
   const target = (database: string): DataApiTarget => ({
-    ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
-    ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
+    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
+    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
     ...(collect.dataApiSecretArn ? { secretArn: collect.dataApiSecretArn } : {}),
     ...(collect.dataApiDbUser ? { dbUser: collect.dataApiDbUser } : {}),
     database
