@@ -1,13 +1,34 @@
+/**
+ * The one way an AWS call is made, by the collectors and by remediation alike: under a bound on
+ * calls in flight, within one overall deadline whose AbortSignal reaches the SDK, counted per
+ * operation, and with any failure mapped to an AwsCallError naming the denied IAM action.
+ */
 import { setMaxListeners } from 'node:events'
 import pLimit from 'p-limit'
-import type { Parameters } from '../../config/parameters.js'
-import type { AccountState, CollectionCause } from '../../state/types.js'
-import { CollectionError, type CollectContext, type Needs, type Probe } from '../types.js'
-import { causeOf, TIMED_OUT_MESSAGE } from './errors.js'
+import type { CollectionCause } from '../state/types.js'
+import { AwsCallError, causeOf, TIMED_OUT_MESSAGE } from './errors.js'
+
+/** Runs one AWS call (`fn`, handed the deadline's signal) as `service:operation`. */
+export type AwsCall = <T>(service: string, operation: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>
+
+/** Whatever makes AWS calls through a bounded `call`: a collector's context, an apply's. */
+export interface AwsCaller {
+  /** Runs an AWS call under the shared concurrency bound and overall deadline, counting it. */
+  call: AwsCall
+}
+
+/** One AWS call tried, and how it ended: `ok: false` carries why (doctor reports these). */
+export interface AwsProbe {
+  kind: 'aws'
+  service: string
+  operation: string
+  ok: boolean
+  cause?: CollectionCause
+}
 
 /** How many AWS calls the collection made, per `service:operation` and in total. */
 export interface CallStats {
-  /** Every call started through `ctx.call`, failed ones included. */
+  /** Every call started through `call`, failed ones included. */
   readonly total: number
   /** Calls per `service:operation`, e.g. `{ 'iam:GetRole': 1 }`. */
   readonly byOperation: Readonly<Record<string, number>>
@@ -17,18 +38,16 @@ export interface CallStats {
   readonly peakInFlight: number
 }
 
-export interface AwsCollectContextOptions {
-  /** One deadline for the whole collection, in milliseconds. */
+export interface AwsCallerOptions {
+  /** One deadline for every call made through this caller, in milliseconds. */
   timeoutMs: number
   /** Most AWS calls in flight at once. */
   maxConcurrency: number
-  now?: Date
   /** Told of every call and how it ended (doctor). */
-  observe?: (probe: Probe) => void
+  observe?: (probe: AwsProbe) => void
 }
 
-export interface AwsCollectContext {
-  ctx: CollectContext
+export interface BoundedAwsCaller extends AwsCaller {
   /** Live counts; `stats.snapshot()` gives a plain copy. */
   stats: CallStats & { snapshot(): CallStats }
   /** Stops the deadline timer; calls made afterwards fail as timed out. */
@@ -94,8 +113,8 @@ function carriesNoData(out: unknown): boolean {
   return typeof out === 'object' && out !== null && Object.keys(out).every((k) => k === '$metadata')
 }
 
-function malformedResponse(service: string, operation: string): CollectionError {
-  return new CollectionError({
+function malformedResponse(service: string, operation: string): AwsCallError {
+  return new AwsCallError({
     service,
     operation,
     code: 'MalformedResponse',
@@ -104,17 +123,11 @@ function malformedResponse(service: string, operation: string): CollectionError 
 }
 
 /**
- * Builds the context every AWS collector runs in: a p-limit bound on calls in flight,
- * one deadline for the whole collection (its AbortSignal reaches every SDK call),
- * per-operation call counts, and failures mapped to a CollectionError naming the
- * denied IAM action where there is one.
+ * Builds the bounded `call`: a p-limit bound on calls in flight, one deadline for all of them
+ * (its AbortSignal reaches every SDK call), per-operation call counts, and failures mapped to an
+ * AwsCallError naming the denied IAM action where there is one.
  */
-export function createAwsCollectContext(
-  params: Parameters,
-  needs: Needs,
-  state: AccountState,
-  options: AwsCollectContextOptions
-): AwsCollectContext {
+export function createAwsCaller(options: AwsCallerOptions): BoundedAwsCaller {
   const limit = pLimit(Math.max(1, Math.floor(options.maxConcurrency)))
   const stats = new Counter()
   const deadline = new AbortController()
@@ -124,15 +137,15 @@ export function createAwsCollectContext(
   timer.unref()
   const seconds = Math.round(options.timeoutMs / 100) / 10
 
-  const timedOut = (service: string, operation: string): CollectionError =>
-    new CollectionError({
+  const timedOut = (service: string, operation: string): AwsCallError =>
+    new AwsCallError({
       service,
       operation,
       code: 'Timeout',
       message: `${TIMED_OUT_MESSAGE} (${seconds}s)`
     })
 
-  const call = <T>(service: string, operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+  const call: AwsCall = (service, operation, fn) =>
     limit(async () => {
       if (deadline.signal.aborted) throw timedOut(service, operation)
       stats.add(service, operation)
@@ -145,7 +158,7 @@ export function createAwsCollectContext(
         return out
       } catch (err) {
         const failure =
-          err instanceof CollectionError ? err : deadline.signal.aborted ? timedOut(service, operation) : new CollectionError(causeOf(service, operation, err))
+          err instanceof AwsCallError ? err : deadline.signal.aborted ? timedOut(service, operation) : new AwsCallError(causeOf(service, operation, err))
         // A resource that does not exist was still readable: the call was allowed.
         options.observe?.({ kind: 'aws', service, operation, ok: isMissing(failure), ...(isMissing(failure) ? {} : { cause: failure.cause }) })
         throw failure
@@ -154,21 +167,7 @@ export function createAwsCollectContext(
       }
     })
 
-  const unavailable = (pointer: string, cause: CollectionCause): void => {
-    if (state.unavailable.some((u) => u.pointer === pointer)) return
-    state.unavailable.push({ pointer, cause })
-  }
-
-  const ctx: CollectContext = {
-    params,
-    needs,
-    call,
-    unavailable,
-    state,
-    now: options.now ?? new Date(),
-    ...(options.observe ? { observe: options.observe } : {})
-  }
-  return { ctx, stats, dispose: () => clearTimeout(timer) }
+  return { call, stats, dispose: () => clearTimeout(timer) }
 }
 
 /** Error names (and IAM/Redshift codes) that mean "this resource does not exist". */
@@ -183,14 +182,14 @@ const MISSING = new Set([
 
 /** True when a failed call says the resource does not exist (a fact: `null`, not unavailable). */
 export function isMissing(err: unknown): boolean {
-  if (err instanceof CollectionError) return err.cause.code !== undefined && MISSING.has(err.cause.code)
+  if (err instanceof AwsCallError) return err.cause.code !== undefined && MISSING.has(err.cause.code)
   const e = err as { name?: unknown; Code?: unknown } | null
   return (typeof e?.name === 'string' && MISSING.has(e.name)) || (typeof e?.Code === 'string' && MISSING.has(e.Code))
 }
 
-/** The CollectionCause carried by an error thrown out of `ctx.call`, or one made up for anything else. */
+/** The CollectionCause carried by an error thrown out of `call`, or one made up for anything else. */
 export function causeFrom(err: unknown, service: string, operation: string): CollectionCause {
-  if (err instanceof CollectionError) return err.cause
+  if (err instanceof AwsCallError) return err.cause
   return { service, operation, message: err instanceof Error ? err.message : String(err) }
 }
 
