@@ -2,8 +2,10 @@ import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs, Probe } from '../types.js'
 import { partitionOfRegion } from '../../state/arn.js'
-import { createAwsClients, type AwsClients } from './clients.js'
-import { createAwsCollectContext, type CallStats } from './context.js'
+import { createAwsClients, type AwsClients } from '../../aws/clients.js'
+import type { CallStats } from '../../aws/call.js'
+import { dataApiConnection } from '../../aws/data-api.js'
+import { createAwsCollectContext } from './context.js'
 import { collectSecurityGroups } from './ec2.js'
 import { accountOfArn } from '../../state/arn.js'
 import {
@@ -16,12 +18,12 @@ import {
 } from './iam.js'
 import { collectProvisioned } from './redshift-provisioned.js'
 import { collectServerless, type RedshiftOutcome } from './redshift-serverless.js'
-import { collectSql, type DataApiTarget } from './sql.js'
+import { collectSql } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
-import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
+import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from '../../aws/credentials.js'
 import { subjectOf, type SubjectPart } from '../../state/subject.js'
 
-export type { CallStats } from './context.js'
+export type { CallStats } from '../../aws/call.js'
 
 export interface CollectAwsOptions {
   /** Overall deadline; default `params.timeoutSeconds`. */
@@ -296,13 +298,7 @@ async function sqlTask(
   const markAll = (cause: CollectionCause): void =>
     ctx.unavailable('/sql', { ...cause, message: `${cause.message}: the SQL checks cannot run` })
 
-  const target = (database: string): DataApiTarget => ({
-    ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
-    ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
-    ...(params.dataApiSecretArn ? { secretArn: params.dataApiSecretArn } : {}),
-    ...(params.dataApiDbUser ? { dbUser: params.dataApiDbUser } : {}),
-    database
-  })
+  const target = (database: string) => dataApiConnection(params, database)
 
   const isolated = (): { sqlCtx: CollectContext; commit: () => void } => {
     const { sql: _unused, ...rest } = ctx.state
