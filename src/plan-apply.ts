@@ -238,8 +238,8 @@ export async function runApply(config: Config, options: RemediationOptions & { e
 
   options.onPlan?.(plan)
   let result: ApplyResult
-  const { createAwsClients } = await import('./collect/aws/clients.js')
-  const { targetCredentials } = await import('./collect/aws/credentials.js')
+  const { createAwsClients } = await import('./aws/clients.js')
+  const { targetCredentials } = await import('./aws/credentials.js')
   const region = plan.target.region || (params.target.region as string)
   // A fleet target's changes are made with its assumed role, like its reads.
   const credentials = targetCredentials(params.collect, region)

@@ -10,7 +10,8 @@ import { VERSION } from '../version.js'
 import { optionsOf, type CommandSpec, type Invocation, type Io } from './command.js'
 import { COMMANDS } from './commands/index.js'
 import { commandHelp, generalHelp } from './help.js'
-import { didYouMean, parseCommandLine } from './parse.js'
+import { didYouMean } from '../config/did-you-mean.js'
+import { parseCommandLine } from './parse.js'
 
 function reportProblems(io: Io, problems: ConfigProblem[], command: CommandSpec<unknown> | undefined): number {
   for (const p of problems) {

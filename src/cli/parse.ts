@@ -4,7 +4,7 @@
  * unknown option with a message about positionals and '--' that points nowhere useful; in loose
  * mode it guesses an unknown option's type and turns its value into an argument, a knock-on error.
  */
-import leven, { closestMatch } from 'leven'
+import { didYouMean } from '../config/did-you-mean.js'
 import type { ConfigProblem } from '../config/errors.js'
 import { INPUTS } from '../config/inputs.js'
 import type { CommandSpec, OptionSpec } from './command.js'
@@ -17,14 +17,6 @@ export interface Parsed {
   flags: Record<string, string>
   problems: ConfigProblem[]
   help: boolean
-}
-
-/** The nearest of `candidates` to a misspelt `word`, when it is near enough to be a likely typo. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  const best = closestMatch(word, candidates)
-  if (best === undefined) return undefined
-  const distance = leven(word, best)
-  return distance <= Math.max(2, Math.floor(best.length / 4)) || best.startsWith(word) || word.startsWith(best) ? best : undefined
 }
 
 export interface OptionHint {

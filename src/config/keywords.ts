@@ -1,27 +1,43 @@
-import { Ajv, type ErrorObject, type FuncKeywordDefinition, type SchemaValidateFunction } from 'ajv'
+import { Ajv, type ErrorObject, type FuncKeywordDefinition } from 'ajv'
 import ajvErrorsModule from 'ajv-errors'
 import type { IdentityPolicy, PolicyDocument, RedshiftRoleAssociation, SecurityGroupState } from '../state/types.js'
 import { evaluatePolicies, evaluateTrust, intersect, type Evaluation } from '../policy/iam-policy.js'
 import { judgeAdmitted, judgeNotWider, type IngressVerdict } from '../policy/ingress.js'
+import { normalizeCidr } from './parameters.js'
 
 // ajv-errors is CommonJS; under NodeNext its function sits on `.default`.
 const ajvErrors = (ajvErrorsModule as unknown as { default: (ajv: Ajv) => Ajv }).default
 export type AjvInstance = Ajv
 
-type KeywordValidate = ((schema: never, data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] }
+type CompiledValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] }
 
-/** A keyword whose verdict comes with human messages instead of ajv's generic ones. */
+/**
+ * A keyword whose verdict comes with human messages instead of ajv's generic ones. `checkSchema`
+ * refuses, when the rule compiles (so at load, as a configuration error), values the meta-schema
+ * cannot: a CIDR that is no network, a port out of range.
+ */
 function domainKeyword<S>(
   keyword: string,
   metaSchema: Record<string, unknown>,
-  judge: (schema: S, data: unknown) => string[]
+  judge: (schema: S, data: unknown) => string[],
+  checkSchema?: (schema: S) => string | undefined
 ): FuncKeywordDefinition {
-  const validate: KeywordValidate = (schema: never, data: unknown) => {
-    const problems = judge(schema as S, data)
-    validate.errors = problems.map((message) => ({ keyword, message, params: { keyword } }))
-    return problems.length === 0
+  return {
+    keyword,
+    metaSchema,
+    errors: true,
+    compile(schema: S) {
+      const why = checkSchema?.(schema)
+      if (why) throw new Error(`keyword "${keyword}": ${why}`)
+      // A compiled keyword's function is called with the data first (ajv's `compile` form).
+      const validate: CompiledValidate = (data: unknown) => {
+        const problems = judge(schema, data)
+        validate.errors = problems.map((message) => ({ keyword, message, params: { keyword } }))
+        return problems.length === 0
+      }
+      return validate as unknown as ReturnType<NonNullable<FuncKeywordDefinition["compile"]>>
+    }
   }
-  return { keyword, metaSchema, errors: true, validate: validate as unknown as SchemaValidateFunction }
 }
 
 function isPolicyDocument(data: unknown): data is PolicyDocument {
@@ -102,6 +118,20 @@ const cidrSchema = {
   }
 }
 
+/** A literal CIDR list or port in a rule that can name no network or port (placeholders arrive filled). */
+function cidrSchemaProblem(schema: { cidrs: string[] | null; port?: number | string | null }): string | undefined {
+  for (const cidr of schema.cidrs ?? []) {
+    const normalized = normalizeCidr(cidr)
+    if (normalized.error) return normalized.error
+    // The judges compare networks: a bare address would match nothing and read as drift.
+    if (!cidr.includes('/')) return `'${cidr}' is an address, not a CIDR block; write ${normalized.cidr}`
+  }
+  const port = schema.port
+  if (port === null || port === undefined || port === '') return undefined
+  if (!/^\d{1,5}$/.test(String(port)) || Number(port) > 65535) return `port ${JSON.stringify(port)} is not a TCP port (0-65535)`
+  return undefined
+}
+
 /** The ajv instance every rule's `then` is compiled with. */
 export function createAjv(): AjvInstance {
   const ajv = new Ajv({
@@ -141,7 +171,7 @@ export function createAjv(): AjvInstance {
     )
   )
   ajv.addKeyword(domainKeyword('trustsService', { type: 'string', pattern: '^[a-z0-9.-]+\\.amazonaws\\.com(\\.cn)?$' }, judgeTrust))
-  ajv.addKeyword(domainKeyword('cidrsAdmitted', cidrSchema, ingress(judgeAdmitted)))
-  ajv.addKeyword(domainKeyword('noWiderIngress', cidrSchema, ingress(judgeNotWider)))
+  ajv.addKeyword(domainKeyword('cidrsAdmitted', cidrSchema, ingress(judgeAdmitted), cidrSchemaProblem))
+  ajv.addKeyword(domainKeyword('noWiderIngress', cidrSchema, ingress(judgeNotWider), cidrSchemaProblem))
   return ajv
 }

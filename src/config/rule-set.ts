@@ -5,6 +5,7 @@ import { DEFAULT_RULE_SET_FILE, policiesDir } from './policy-files.js'
 import { remediationActionProblems } from './remediation-actions.js'
 import type { Rule, RuleSet } from './rule-set.types.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
+import { rulePointerProblems } from './state-pointers.js'
 
 /** Rule files are named as the user gave them, relative to where the tool runs (as in their messages). */
 function displayPath(file: string, cwd: string): string {
@@ -87,6 +88,14 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
         problems.push({ where: origin.doc.locate(`/rules/${origin.index}/requires/${i}`), message: `requires unknown rule '${id}'` })
       }
     })
+  }
+  // Pointers into the state that no state can hold (`given: /iam/rol`, `${item.groupId}`): typos
+  // that would otherwise read as drift in every account. Located at the field of the file that
+  // last set it (an override's, else the built-in rule's).
+  for (const { rule, origin } of merged.values()) {
+    for (const p of rulePointerProblems(rule)) {
+      problems.push({ where: origin.doc.locate(`/rules/${origin.index}/${p.field}`), message: `rule '${String(rule['id'])}': ${p.message}` })
+    }
   }
   if (problems.length === 0) problems.push(...cycleProblems(merged))
   if (problems.length > 0) throw new ConfigError(problems)

@@ -5,11 +5,10 @@
  * steps that depend on it (dependsOn, transitively); the others still run. The result says what
  * was done, what failed and what did not run and why, and a rerun makes the rest.
  */
-import type { AwsClients } from '../collect/aws/clients.js'
-import { causeFrom, createAwsCollectContext } from '../collect/aws/context.js'
+import { causeFrom, createAwsCaller } from '../aws/call.js'
+import type { AwsClients } from '../aws/clients.js'
 import type { Parameters } from '../config/parameters.js'
 import { describeCause } from '../evaluate/engine.js'
-import { emptyState } from '../state/empty.js'
 import { DEFAULT_POLL, type ExecContext, type Executor, type PollOptions } from './execute/context.js'
 import { dataExecutors } from './execute/data.js'
 import { ec2Executors } from './execute/ec2.js'
@@ -101,7 +100,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   const { params } = options
   const poll: PollOptions = { ...DEFAULT_POLL, ...options.poll }
   const timeoutMs = options.timeoutMs ?? Math.max(params.collect.timeoutSeconds * 1000, 15 * 60_000)
-  const { ctx, dispose } = createAwsCollectContext(params, () => true, emptyState(), { timeoutMs, maxConcurrency: params.collect.maxConcurrency })
+  const { call, dispose } = createAwsCaller({ timeoutMs, maxConcurrency: params.collect.maxConcurrency })
   const emit = (event: ApplyEvent) => {
     try {
       options.onEvent?.(event)
@@ -113,7 +112,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     plan,
     params,
     clients: options.clients,
-    ctx,
+    call,
     poll,
     waiting: (step, message) => emit({ kind: 'wait', step, message }),
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))

@@ -9,6 +9,7 @@
  * nothing is ever deleted, detached, revoked or narrowed. What each action adds is in ./actions/;
  * this runs them in the registry's order over one plan context.
  */
+import { connectionRequest, dataApiConnection } from '../aws/data-api.js'
 import type { Parameters } from '../config/parameters.js'
 import { partitionOfArn } from '../state/arn.js'
 import { targetOf } from '../state/target.js'
@@ -19,21 +20,9 @@ import { ACTIONS, type PlanContext, type Provided } from './actions/index.js'
 import type { SqlStepInput } from './actions/types.js'
 import { stateDigest } from './digest.js'
 import { Planner, type PlanInput } from './planner.js'
-import { PLAN_VERSION, type DataApiConnection, type Plan, type PlanStep, type PlanTarget } from './types.js'
+import { PLAN_VERSION, type Plan, type PlanStep, type PlanTarget } from './types.js'
 
 export { allowedToFix, type PlanInput } from './planner.js'
-
-/** Where the Data API connects for SQL steps: exactly as the audit does. */
-export function dataApiConnection(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): DataApiConnection {
-  const named = targetOf(params.target).named
-  return {
-    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
-    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
-    ...(params.collect.dataApiSecretArn ? { secretArn: params.collect.dataApiSecretArn } : {}),
-    ...(params.collect.dataApiDbUser ? { dbUser: params.collect.dataApiDbUser } : {}),
-    database: params.collect.dataApiDatabase ?? state.redshift?.dbName ?? 'dev'
-  }
-}
 
 export function planTarget(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): PlanTarget {
   const { kind, name } = targetOf(params.target, state)
@@ -47,7 +36,8 @@ export function planTarget(params: Pick<Parameters, 'target' | 'collect'>, state
     ...(accountId ? { accountId } : {}),
     partition: state.source.partition ?? partitionOfArn(params.target.cargoRoleArn ?? '') ?? 'aws',
     ...(namespaceName ? { namespaceName } : {}),
-    dataApi: dataApiConnection(params, state)
+    // Where the Data API connects for SQL steps: exactly as the audit does.
+    dataApi: dataApiConnection(params, params.collect.dataApiDatabase ?? state.redshift?.dbName ?? 'dev')
   }
 }
 
@@ -112,14 +102,4 @@ export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Findin
     manual: planner.manual
   }
   return { plan, fixes: planner.fixes }
-}
-
-/** The Data API connection fields as ExecuteStatement names them. */
-export function connectionRequest(c: DataApiConnection): Record<string, string> {
-  return {
-    ...(c.workgroupName ? { WorkgroupName: c.workgroupName } : {}),
-    ...(c.clusterIdentifier ? { ClusterIdentifier: c.clusterIdentifier } : {}),
-    ...(c.secretArn ? { SecretArn: c.secretArn } : {}),
-    ...(c.dbUser ? { DbUser: c.dbUser } : {})
-  }
 }

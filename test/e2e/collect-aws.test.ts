@@ -7,7 +7,7 @@ import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, ListAcc
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Parameters } from '../../src/config/parameters.js'
 import { collectAwsState } from '../../src/collect/aws/index.js'
-import { parseIamRoleEntry } from '../../src/collect/aws/redshift-serverless.js'
+import { parseIamRoleEntry } from '../../src/aws/redshift-iam-roles.js'
 import { ingressRule } from '../../src/collect/aws/ec2.js'
 import { partitionOfRegion } from '../../src/state/arn.js'
 import type { Needs } from '../../src/collect/types.js'

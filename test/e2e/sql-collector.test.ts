@@ -6,7 +6,8 @@
  */
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { collectSql, type DataApiTarget } from '../../src/collect/aws/sql.js'
+import type { DataApiConnection as DataApiTarget } from '../../src/aws/data-api.js'
+import { collectSql } from '../../src/collect/aws/sql.js'
 import { statementClassOf } from '../../src/collect/aws/sql-statements.js'
 import type { CollectContext } from '../../src/collect/types.js'
 import { makeParameters, type CollectorOverrides } from '../fixtures/parameters.js'

@@ -9,7 +9,7 @@ import { INPUTS } from '../../src/config/inputs.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { loadTargetsFile, readFleetInputs, TARGET_EXCLUDED_INPUTS, targetConfig, targetConfigs } from '../../src/config/targets.js'
-import { assumeRoleCause, assumeRoleCredentials, sessionNameFor } from '../../src/collect/aws/credentials.js'
+import { assumeRoleCause, assumeRoleCredentials, sessionNameFor } from '../../src/aws/credentials.js'
 import { mergeReports } from '../../src/fleet/merge.js'
 import { perTargetPath } from '../../src/fleet/run.js'
 

@@ -4,7 +4,7 @@ import { ConfigError } from '../../config/errors.js'
 import { loadRuleSetFromInputs } from '../../config/load.js'
 import type { Rule, RuleSet } from '../../config/rule-set.types.js'
 import { defineCommand, type Invocation, type OptionSpec } from '../command.js'
-import { didYouMean } from '../parse.js'
+import { didYouMean } from '../../config/did-you-mean.js'
 import { checkChoice, formatOption, inputOptions } from './shared.js'
 
 const RULE_INPUTS = new Set(['config', 'rules'])

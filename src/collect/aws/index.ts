@@ -2,8 +2,10 @@ import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs, Probe } from '../types.js'
 import { partitionOfRegion } from '../../state/arn.js'
-import { createAwsClients, type AwsClients } from './clients.js'
-import { createAwsCollectContext, type CallStats } from './context.js'
+import { createAwsClients, type AwsClients } from '../../aws/clients.js'
+import type { CallStats } from '../../aws/call.js'
+import { dataApiConnection } from '../../aws/data-api.js'
+import { createAwsCollectContext } from './context.js'
 import { collectSecurityGroups } from './ec2.js'
 import { accountOfArn } from '../../state/arn.js'
 import {
@@ -16,21 +18,21 @@ import {
 } from './iam.js'
 import { collectProvisioned } from './redshift-provisioned.js'
 import { collectServerless, type RedshiftOutcome } from './redshift-serverless.js'
-import { collectSql, type DataApiTarget } from './sql.js'
+import { collectSql } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
-import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
+import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from '../../aws/credentials.js'
 import { subjectOf, type SubjectPart } from '../../state/subject.js'
 import { targetOf } from '../../state/target.js'
 
-export type { CallStats } from './context.js'
+export type { CallStats } from '../../aws/call.js'
 
 export interface CollectAwsOptions {
-  /** Overall deadline; default `params.timeoutSeconds`. */
+  /** Overall deadline; default `params.collect.timeoutSeconds`. */
   timeoutMs?: number
-  /** Most calls in flight; default `params.maxConcurrency`. */
+  /** Most calls in flight; default `params.collect.maxConcurrency`. */
   maxConcurrency?: number
   now?: Date
-  /** Clients to use instead of fresh ones for `params.region` (they are then not destroyed). */
+  /** Clients to use instead of fresh ones for `params.target.region` (they are then not destroyed). */
   clients?: AwsClients
   /** Told of every read tried and how it ended (doctor). */
   observe?: (probe: Probe) => void
@@ -296,17 +298,10 @@ async function sqlTask(
   noResource: (outcome: RedshiftOutcome | undefined) => CollectionCause | undefined
 ): Promise<void> {
   const { collect } = ctx.params
-  const named = targetOf(ctx.params.target).named
   const markAll = (cause: CollectionCause): void =>
     ctx.unavailable('/sql', { ...cause, message: `${cause.message}: the SQL checks cannot run` })
 
-  const target = (database: string): DataApiTarget => ({
-    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
-    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
-    ...(collect.dataApiSecretArn ? { secretArn: collect.dataApiSecretArn } : {}),
-    ...(collect.dataApiDbUser ? { dbUser: collect.dataApiDbUser } : {}),
-    database
-  })
+  const target = (database: string) => dataApiConnection(ctx.params, database)
 
   const isolated = (): { sqlCtx: CollectContext; commit: () => void } => {
     const { sql: _unused, ...rest } = ctx.state

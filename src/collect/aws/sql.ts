@@ -17,8 +17,8 @@ import type {
   SqlTablePrivilege
 } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
-import { runSql, SERVICE, type Cell, type DataApiTarget } from './data-api.js'
-import { causeOf } from './errors.js'
+import { runSql, SERVICE, type Cell, type DataApiConnection } from '../../aws/data-api.js'
+import { causeOf } from '../../aws/errors.js'
 import {
   ACCESS_SYSTEM_TABLE,
   CREATE_EXTERNAL_FUNCTION,
@@ -37,8 +37,6 @@ import {
   sourceGrantsSql,
   type AuditStatement
 } from './sql-statements.js'
-
-export { runSql, type Cell, type DataApiTarget, type SqlResult } from './data-api.js'
 
 type Row = Record<string, Cell>
 type Fact = 'database' | 'user' | 'databasePrivileges' | 'functionRole' | 'exfuncUsage' | 'sourceSchemas' | 'externalFunction'
@@ -59,7 +57,7 @@ export const FEEDS: Readonly<Record<Fact, readonly string[]>> = {
 export const SCHEMAS_PER_STATEMENT = 50
 
 /** The statements the wanted facts need, for the collector and for doctor. */
-export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, target: Pick<DataApiTarget, 'database'>): AuditStatement[] {
+export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, target: Pick<DataApiConnection, 'database'>): AuditStatement[] {
   const p = ctx.params.target
   const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
   if (wanted.length === 0) return []
@@ -237,7 +235,7 @@ interface Failure {
  * statements start at once; each fact is computed once the statements feeding it have answered.
  * Failures become unavailable facts; it never throws.
  */
-export async function collectSql(ctx: CollectContext, client: RedshiftDataClient, target: DataApiTarget): Promise<void> {
+export async function collectSql(ctx: CollectContext, client: RedshiftDataClient, target: DataApiConnection): Promise<void> {
   const failures: Failure[] = []
   const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`)).map((f) => `/sql/${f}`)
   try {
@@ -282,7 +280,7 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
 function fill(
   ctx: CollectContext,
   p: TargetParameters,
-  target: DataApiTarget,
+  target: DataApiConnection,
   statements: AuditStatement[],
   outcomes: Map<string, Outcome>,
   failures: Failure[]
