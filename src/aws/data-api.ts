@@ -12,6 +12,7 @@ import {
   type Field,
   type RedshiftDataClient
 } from '@aws-sdk/client-redshift-data'
+import { targetOf, type TargetNames } from '../state/target.js'
 import type { CollectionCause } from '../state/types.js'
 import type { AwsCaller } from './call.js'
 import { AwsCallError, causeOf, isAccessDenied, TIMED_OUT_MESSAGE } from './errors.js'
@@ -29,21 +30,21 @@ export interface DataApiConnection {
   database: string
 }
 
-/** The inputs that say where the Data API connects (named as the target's parameters). */
+/** The inputs that say where the Data API connects: the target, and the collect parameters' session. */
 export interface DataApiSettings {
-  workgroup?: string | undefined
-  clusterIdentifier?: string | undefined
-  dataApiSecretArn?: string | undefined
-  dataApiDbUser?: string | undefined
+  target: TargetNames
+  collect: { dataApiSecretArn?: string | undefined; dataApiDbUser?: string | undefined }
 }
 
 /** The connection the settings describe, to `database`: built here only, for the audit and for remediation alike. */
 export function dataApiConnection(settings: DataApiSettings, database: string): DataApiConnection {
+  const named = targetOf(settings.target).named
+  const { dataApiSecretArn, dataApiDbUser } = settings.collect
   return {
-    ...(settings.workgroup ? { workgroupName: settings.workgroup } : {}),
-    ...(settings.clusterIdentifier ? { clusterIdentifier: settings.clusterIdentifier } : {}),
-    ...(settings.dataApiSecretArn ? { secretArn: settings.dataApiSecretArn } : {}),
-    ...(settings.dataApiDbUser ? { dbUser: settings.dataApiDbUser } : {}),
+    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
+    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
+    ...(dataApiSecretArn ? { secretArn: dataApiSecretArn } : {}),
+    ...(dataApiDbUser ? { dbUser: dataApiDbUser } : {}),
     database
   }
 }

@@ -1,4 +1,5 @@
 import type { AwsCaller, AwsProbe } from '../aws/call.js'
+import type { Config } from '../config/load.js'
 import type { Parameters } from '../config/parameters.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 
@@ -18,9 +19,22 @@ export type Probe =
   | AwsProbe
   | { kind: 'sql'; database: string; purpose: string; ok: boolean; message?: string; grant?: string }
 
+/** Counts of AWS calls, for the report's debug output and the benchmark. */
+export interface CollectStats {
+  total: number
+  byOperation: Record<string, number>
+}
+
+/**
+ * A source of the account state, as audit() picks one: the live account (run.ts collectLive)
+ * or a saved state-file (./snapshot.ts). `cwd` is where relative file names are read from.
+ */
+export type Collector = (config: Config, needs: Needs, options: { cwd: string }) => Promise<{ state: AccountState; stats?: CollectStats }>
+
 /** What every collector is handed. */
 export interface CollectContext extends AwsCaller {
-  params: Parameters
+  /** What is audited and how it is read: the only parameters a collector sees. */
+  params: Pick<Parameters, 'target' | 'collect'>
   needs: Needs
   /** Marks a part of the state as unreadable; rules reading it become `error`. */
   unavailable(pointer: string, cause: CollectionCause): void

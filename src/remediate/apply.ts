@@ -74,7 +74,7 @@ export function validatePlan(value: unknown): Plan {
 }
 
 export interface ApplyOptions {
-  params: Parameters
+  params: Pick<Parameters, 'target' | 'collect' | 'remediation'>
   clients: AwsClients
   /** Told of every step as it starts, ends or waits. */
   onEvent?: (event: ApplyEvent) => void
@@ -99,8 +99,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   validatePlan(plan)
   const { params } = options
   const poll: PollOptions = { ...DEFAULT_POLL, ...options.poll }
-  const timeoutMs = options.timeoutMs ?? Math.max(params.timeoutSeconds * 1000, 15 * 60_000)
-  const { call, dispose } = createAwsCaller({ timeoutMs, maxConcurrency: params.maxConcurrency })
+  const timeoutMs = options.timeoutMs ?? Math.max(params.collect.timeoutSeconds * 1000, 15 * 60_000)
+  const { call, dispose } = createAwsCaller({ timeoutMs, maxConcurrency: params.collect.maxConcurrency })
   const emit = (event: ApplyEvent) => {
     try {
       options.onEvent?.(event)
@@ -149,7 +149,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         emit({ kind: 'done', outcome, index, total })
       } catch (err) {
         const cause = causeFrom(err, step.service, step.operation)
-        const secret = params.dbUserPassword
+        const secret = params.remediation.dbUserPassword
         if (secret && cause.message.includes(secret)) cause.message = cause.message.split(secret).join('***')
         const failure: StepFailure = { step, cause, message: failureMessage(step, cause) }
         failures.push(failure)

@@ -12,7 +12,7 @@
 import { connectionRequest, dataApiConnection } from '../aws/data-api.js'
 import type { Parameters } from '../config/parameters.js'
 import { partitionOfArn } from '../state/arn.js'
-import { deploymentOf } from '../config/rule-values.js'
+import { targetOf } from '../state/target.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { VERSION } from '../version.js'
@@ -24,19 +24,20 @@ import { PLAN_VERSION, type Plan, type PlanStep, type PlanTarget } from './types
 
 export { allowedToFix, type PlanInput } from './planner.js'
 
-export function planTarget(params: Parameters, state: AccountState): PlanTarget {
-  const deployment = deploymentOf(state, params)
+export function planTarget(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): PlanTarget {
+  const { kind, name } = targetOf(params.target, state)
   const accountId = state.source.accountId
   const namespaceName = state.redshift?.namespaceName
   return {
-    kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
-    name: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name ?? '',
-    region: params.region ?? state.source.region ?? '',
+    kind,
+    name: name ?? '',
+    // Where apply acts: the region the inputs name, else the one the facts were read in.
+    region: params.target.region ?? state.source.region ?? '',
     ...(accountId ? { accountId } : {}),
-    partition: state.source.partition ?? partitionOfArn(params.cargoRoleArn ?? '') ?? 'aws',
+    partition: state.source.partition ?? partitionOfArn(params.target.cargoRoleArn ?? '') ?? 'aws',
     ...(namespaceName ? { namespaceName } : {}),
     // Where the Data API connects for SQL steps: exactly as the audit does.
-    dataApi: dataApiConnection(params, params.dataApiDatabase ?? state.redshift?.dbName ?? 'dev')
+    dataApi: dataApiConnection(params, params.collect.dataApiDatabase ?? state.redshift?.dbName ?? 'dev')
   }
 }
 
@@ -96,7 +97,7 @@ export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Findin
     tool: { name: 'cargo-redshift-guard', version: VERSION },
     target,
     stateDigest: stateDigest(input.state),
-    remediate: [...input.params.remediate],
+    remediate: [...input.params.remediation.remediate],
     steps: planner.steps,
     manual: planner.manual
   }

@@ -68,9 +68,9 @@ describe('compliant Redshift Serverless', () => {
       collectedAt: NOW.toISOString()
     })
     // What the state was read for (issue 11): a saved copy is judged only for these names.
-    expect(state.subject).toEqual(subjectOf(seeded.params))
-    expect(state.subject?.target).toEqual({ kind: 'workgroup', name: seeded.params.workgroup })
-    expect(state.subject?.roleName).toBe(seeded.params.roleName)
+    expect(state.subject).toEqual(subjectOf(seeded.params.target))
+    expect(state.subject?.target).toEqual({ kind: 'workgroup', name: seeded.params.target.workgroup })
+    expect(state.subject?.roleName).toBe(seeded.params.target.roleName)
 
     // The role: trust policy URL-decoded, every attached policy with its document.
     const role = state.iam.role
@@ -363,7 +363,7 @@ describe('drift and missing resources', () => {
   it('without policy-name, recognises the policy by what it allows (the IAM evaluator)', async () => {
     const seeded = await seedCompliantServerless(em)
     const params = paramsFor(seeded.names, 'serverless', { 'policy-name': '' })
-    expect(params.policyName).toBeUndefined()
+    expect(params.target.policyName).toBeUndefined()
     const { state } = await collect(params)
     expect(state.iam.crossAccountPolicy?.arn).toBe(seeded.policyArn)
 
@@ -377,7 +377,7 @@ describe('drift and missing resources', () => {
   it('without role-name, finds the role among those associated with the namespace', async () => {
     const seeded = await seedCompliantServerless(em)
     const params = paramsFor(seeded.names, 'serverless', { 'role-name': '' })
-    expect(params.roleName).toBeUndefined()
+    expect(params.target.roleName).toBeUndefined()
     const { state } = await collect(params)
     expect(state.iam.role?.arn).toBe(seeded.roleArn)
     expect(state.iam.crossAccountPolicy?.arn).toBe(seeded.policyArn)

@@ -110,7 +110,7 @@ function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInput
     'db-user': n.dbUser,
     'function-role': n.functionRole,
     'source-schemas': n.sourceSchema,
-    ...(seeded.params.workgroup ? { workgroup: n.workgroup } : { 'cluster-identifier': n.clusterIdentifier }),
+    ...(seeded.params.target.workgroup ? { workgroup: n.workgroup } : { 'cluster-identifier': n.clusterIdentifier }),
     remediate: 'all',
     'allow-public-access': 'true',
     'db-user-password': PASSWORD,

@@ -51,11 +51,11 @@ describe('the targets file', () => {
     const file = loadTargetsFile(write('ok.yml', VALID), dir)
     const raw: RawInputs = { 'fail-on': { value: 'none', where: { input: 'fail-on' } }, mode: { value: 'audit', where: { input: 'mode' } } }
     const [prod, staging] = targetConfigs(raw, file, dir, {})
-    expect(prod!.params).toMatchObject({ workgroup: 'cargo-wg', region: 'eu-west-1', roleName: 'cargo-redshift', failOn: 'none', assumeRoleArn: 'arn:aws:iam::111111111111:role/cargo-redshift-guard-audit' })
-    expect(staging!.params).toMatchObject({ clusterIdentifier: 'cargo-staging', region: 'us-east-1', failOn: 'warning', sourceSchemas: [{ database: 'analytics', schema: 'public' }] })
+    expect(prod).toMatchObject({ target: { workgroup: 'cargo-wg', region: 'eu-west-1', roleName: 'cargo-redshift' }, outputs: { failOn: 'none' }, collect: { assumeRoleArn: 'arn:aws:iam::111111111111:role/cargo-redshift-guard-audit' } })
+    expect(staging).toMatchObject({ target: { clusterIdentifier: 'cargo-staging', region: 'us-east-1', sourceSchemas: [{ database: 'analytics', schema: 'public' }] }, outputs: { failOn: 'warning' } })
     expect(prod!.fleetTarget).toEqual({ name: 'prod-eu' })
     // One drift issue per target, told apart by title as well as by marker.
-    expect(staging!.params.driftIssueTitle).toBe('Cargo on Redshift: setup drift (staging-us)')
+    expect(staging!.github.driftIssueTitle).toBe('Cargo on Redshift: setup drift (staging-us)')
   })
 
   it('locates problems at file:line and pointer, naming the target', () => {

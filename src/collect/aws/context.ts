@@ -1,4 +1,3 @@
-import type { Parameters } from '../../config/parameters.js'
 import { createAwsCaller, type AwsCallerOptions, type CallStats } from '../../aws/call.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs, Probe } from '../types.js'
@@ -23,7 +22,7 @@ export interface AwsCollectContext {
  * a fact that could not be read is marked unavailable with its cause.
  */
 export function createAwsCollectContext(
-  params: Parameters,
+  params: CollectContext['params'],
   needs: Needs,
   state: AccountState,
   options: AwsCollectContextOptions

@@ -475,7 +475,7 @@ export async function discoverRole(
   )
   const results = await Promise.all(reads.map((r) => r.result))
   let chosen: number | undefined
-  const cargoRoleArn = ctx.params.cargoRoleArn
+  const cargoRoleArn = ctx.params.target.cargoRoleArn
   if (cargoRoleArn) {
     let best: Decision | undefined
     results.forEach((read, i) => {
@@ -526,7 +526,7 @@ export async function collectCrossAccountPolicy(
   deps: { role: Promise<RoleOutcome | undefined>; accountId: Promise<string | undefined> }
 ): Promise<void> {
   const pointer = '/iam/crossAccountPolicy'
-  const policyName = ctx.params.policyName
+  const policyName = ctx.params.target.policyName
   let arn: string | undefined
   if (policyName) {
     const outcome = await deps.role
@@ -580,7 +580,7 @@ export async function collectCrossAccountPolicy(
       )
       return
     }
-    const cargoRoleArn = ctx.params.cargoRoleArn
+    const cargoRoleArn = ctx.params.target.cargoRoleArn
     if (!cargoRoleArn) {
       ctx.unavailable(pointer, {
         service: 'config',
@@ -640,7 +640,7 @@ export async function collectCrossAccountPolicy(
 
 /** Reads the Lambda user into `/iam/lambdaUser` (`null` when it does not exist). */
 export async function collectLambdaUser(ctx: CollectContext, reader: IamReader): Promise<void> {
-  const name = ctx.params.lambdaUser
+  const name = ctx.params.target.lambdaUser
   if (!name) return
   const result = await reader.readUser(name, {
     documents: ctx.needs('/iam/lambdaUser/policies/*/document'),

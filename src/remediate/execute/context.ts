@@ -23,7 +23,7 @@ export const DEFAULT_POLL: PollOptions = { firstMs: 1000, maxMs: 15_000, timeout
 
 export interface ExecContext {
   plan: Plan
-  params: Parameters
+  params: Pick<Parameters, 'target' | 'collect' | 'remediation'>
   clients: AwsClients
   /** Bounds, counts and maps every AWS call (errors become AwsCallError). */
   call: AwsCall

@@ -33,9 +33,9 @@ function target(step: PlanStep): DataApiConnection {
 /** The catalogue check that confirms an 'already exists' answer, per kind of CREATE. */
 function existenceCheck(step: PlanStep, x: ExecContext): string | undefined {
   const p = x.params
-  if (step.action === 'sql-create-database') return sql.databaseExistsSql(p.database)
-  if (step.action === 'sql-create-user') return sql.userExistsSql(p.dbUser)
-  if (step.id === 'sql-create-function-role') return sql.roleExistsSql(p.functionRole)
+  if (step.action === 'sql-create-database') return sql.databaseExistsSql(p.target.database)
+  if (step.action === 'sql-create-user') return sql.userExistsSql(p.target.dbUser)
+  if (step.id === 'sql-create-function-role') return sql.roleExistsSql(p.target.functionRole)
   return undefined
 }
 
@@ -50,7 +50,7 @@ export const dataExecutors: Record<string, Executor> = {
       throw failure('redshift-data', 'ExecuteStatement', 'InvalidPlan', `step ${step.id} has no sql or database`)
     }
     let text = step.sql
-    const password = step.needsPassword ? x.params.dbUserPassword : undefined
+    const password = step.needsPassword ? x.params.remediation.dbUserPassword : undefined
     if (step.needsPassword) {
       if (password === undefined) {
         throw failure('redshift-data', 'ExecuteStatement', 'MissingPassword', `step ${step.id} creates the DB user: give the db-user-password input`)
@@ -59,7 +59,7 @@ export const dataExecutors: Record<string, Executor> = {
     }
     const connection = target(step)
     // Each statement, and the check after it, gets the audit's timeout of its own.
-    const deadline = () => Date.now() + x.params.timeoutSeconds * 1000
+    const deadline = () => Date.now() + x.params.collect.timeoutSeconds * 1000
     try {
       await runSql(x, x.clients.data, connection, step.database, text, deadline())
       return changed(`ran in ${step.database}: ${step.sql}`)
