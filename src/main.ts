@@ -80,12 +80,12 @@ async function publishAudit(config: Config, outcome: AuditOutcome, extra: { log?
   warnUnmatchedWaivers(config, outcome.findings)
   logReport(report)
   extra.log?.()
-  writeAuditFiles(config, outcome, { reportPath: config.params.reportPath })
+  writeAuditFiles(config, outcome, { reportPath: config.outputs.reportPath })
   emitAnnotations(report)
   await writeJobSummary(report, extra.summary ?? '')
-  setAuditOutputs(report, config.params.reportPath)
-  if (config.params.sarifFile) core.setOutput('sarif-file', config.params.sarifFile)
-  core.setOutput('drift-issue', await publishToGitHub(report, config.params))
+  setAuditOutputs(report, config.outputs.reportPath)
+  if (config.outputs.sarifFile) core.setOutput('sarif-file', config.outputs.sarifFile)
+  core.setOutput('drift-issue', await publishToGitHub(report, config.github))
 }
 
 /** mode plan: audit, write the plan (JSON and Markdown), put it in the job summary; output plan-path. */
@@ -151,9 +151,9 @@ export async function run(): Promise<void> {
     if (fleet === 'done') return
     const config = fleet ?? loadConfig(raw)
     // --- end fleets
-    if (config.params.mode === 'plan') return await runPlanMode(config)
-    if (config.params.mode === 'apply') return await runApplyMode(config)
-    if (config.params.mode === 'doctor') {
+    if (config.mode === 'plan') return await runPlanMode(config)
+    if (config.mode === 'apply') return await runApplyMode(config)
+    if (config.mode === 'doctor') {
       const { runDoctor } = await import('./doctor/index.js')
       const out = await runDoctor(config)
       core.info(out.text)
@@ -166,7 +166,7 @@ export async function run(): Promise<void> {
     if (outcome.stats) core.debug(`AWS calls: ${JSON.stringify(outcome.stats)}`)
     if (outcome.exitCode !== 0) {
       core.setFailed(
-        `${report.summary.fail} rule(s) drifted, ${report.summary.error} could not be checked (fail-on: ${config.params.failOn}, fail-on-error: ${config.params.failOnError})`
+        `${report.summary.fail} rule(s) drifted, ${report.summary.error} could not be checked (fail-on: ${config.outputs.failOn}, fail-on-error: ${config.outputs.failOnError})`
       )
     }
   } catch (err) {

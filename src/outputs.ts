@@ -4,8 +4,8 @@ import { writeSnapshot } from './collect/snapshot.js'
 import { writeReportFiles } from './report/files.js'
 
 /** Files every entry point writes after an audit: the JSON report and, when asked, SARIF, JUnit and the state snapshot. */
-export function writeAuditFiles(config: Config, outcome: AuditOutcome, options: { reportPath?: string; cwd?: string }): void {
-  const { params } = config
+export function writeAuditFiles(config: Pick<Config, 'outputs'>, outcome: AuditOutcome, options: { reportPath?: string; cwd?: string }): void {
+  const params = config.outputs
   const cwd = options.cwd ?? process.cwd()
   writeReportFiles(
     { report: outcome.report },

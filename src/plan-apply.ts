@@ -64,8 +64,8 @@ const VERSION_COUNT = '/iam/crossAccountPolicy/versionCount'
  * the cross-account policy has (IAM keeps five; a sixth cannot be added).
  */
 export function remediationCollector(base: Collector = collectLive): Collector {
-  return (config, needs) =>
-    base(config, (pointer) => needs(pointer) || (needs('/iam/crossAccountPolicy') && pointersOverlap(VERSION_COUNT, pointer)))
+  return (config, needs, options) =>
+    base(config, (pointer) => needs(pointer) || (needs('/iam/crossAccountPolicy') && pointersOverlap(VERSION_COUNT, pointer)), options)
 }
 
 /**
@@ -74,7 +74,7 @@ export function remediationCollector(base: Collector = collectLive): Collector {
  */
 export function checkRemediateIds(config: Config): void {
   const known = new Set(config.ruleSet.rules.map((r) => r.id))
-  const unknown = config.params.remediate.filter((id) => id !== 'all' && !known.has(id))
+  const unknown = config.remediation.remediate.filter((id) => id !== 'all' && !known.has(id))
   if (unknown.length > 0) {
     throw new ConfigError([{ where: { input: 'remediate' }, message: `unknown rule id(s): ${unknown.join(', ')}` }])
   }
@@ -92,7 +92,7 @@ export function makePlan(config: Config, outcome: AuditOutcome, now?: Date): Pla
   return planRemediation({
     state: outcome.state,
     findings: outcome.findings,
-    params: config.params,
+    params: config,
     rules: config.ruleSet.rules,
     ...(now ? { now } : {})
   })
@@ -115,7 +115,7 @@ export async function runPlan(config: Config, options: RemediationOptions = {}):
   const outcome = await auditFor(config, options)
   const plan = makePlan(config, outcome, options.now)
   const markdown = renderPlanMarkdown(plan)
-  const planPath = config.params.planFile ?? DEFAULT_PLAN_FILE
+  const planPath = config.remediation.planFile ?? DEFAULT_PLAN_FILE
   const markdownPath = markdownPathFor(planPath)
   writeTextFile(planPath, JSON.stringify(plan, null, 2) + '\n', options.cwd)
   writeTextFile(markdownPath, markdown, options.cwd)
@@ -160,14 +160,14 @@ export async function runApply(config: Config, options: RemediationOptions & { e
   const refused = applyRefusal(options.env['GITHUB_EVENT_NAME'])
   if (refused) return { exitCode: 2, refused }
   checkRemediateIds(config)
-  const { params } = config
-  if (params.stateFile) {
+  const params = config
+  if (params.sources.stateFile) {
     return { exitCode: 2, refused: 'apply changes the live account, so it cannot work from state-file; remove state-file' }
   }
   let filed: Plan | undefined
-  if (params.planFile) {
+  if (params.remediation.planFile) {
     try {
-      filed = readPlanFile(params.planFile, cwd)
+      filed = readPlanFile(params.remediation.planFile, cwd)
     } catch (err) {
       if (err instanceof PlanError) return { exitCode: 2, refused: err.message }
       throw err
@@ -191,7 +191,7 @@ export async function runApply(config: Config, options: RemediationOptions & { e
     const now = planRemediation({
       state: before.state,
       findings: before.findings,
-      params: { ...params, remediate: filed.remediate },
+      params: { ...params, remediation: { ...params.remediation, remediate: filed.remediate } },
       rules: config.ruleSet.rules
     })
     if (canonicalJson(now.target) !== canonicalJson(filed.target)) {
@@ -232,17 +232,17 @@ export async function runApply(config: Config, options: RemediationOptions & { e
     plan = makePlan(config, before, options.now)
   }
   const toMake = plan.steps.filter((s) => !settled?.has(s.id))
-  if (toMake.some((s) => s.needsPassword) && params.dbUserPassword === undefined) {
+  if (toMake.some((s) => s.needsPassword) && params.remediation.dbUserPassword === undefined) {
     return { exitCode: 2, before, plan, refused: 'the plan creates the DB user but no db-user-password was given. Nothing was changed.' }
   }
 
   options.onPlan?.(plan)
   let result: ApplyResult
-  const { createAwsClients } = await import('./collect/aws/clients.js')
-  const { targetCredentials } = await import('./collect/aws/credentials.js')
-  const region = plan.target.region || (params.region as string)
+  const { createAwsClients } = await import('./aws/clients.js')
+  const { targetCredentials } = await import('./aws/credentials.js')
+  const region = plan.target.region || (params.target.region as string)
   // A fleet target's changes are made with its assumed role, like its reads.
-  const credentials = targetCredentials(params, region)
+  const credentials = targetCredentials(params.collect, region)
   const clients = createAwsClients(region, credentials ? { credentials } : {})
   try {
     result = await applyPlan(plan, {

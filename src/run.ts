@@ -1,33 +1,27 @@
 import type { Config } from './config/load.js'
-import type { Mode, Parameters, Severity } from './config/parameters.js'
+import type { Mode, OutputParameters, Parameters, Severity } from './config/parameters.js'
 import type { RuleSet } from './config/rule-set.types.js'
-import type { Needs } from './collect/types.js'
-import { deploymentOf } from './config/rule-values.js'
+import type { CollectStats, Collector, Needs } from './collect/types.js'
 import { evaluate, readsOf, summarize } from './evaluate/engine.js'
 import type { Finding } from './evaluate/types.js'
 import type { AuditReport } from './report/types.js'
 import { locateFindings } from './report/locations.js'
 import { adviseFixes } from './remediate/advice.js'
 import { pointersOverlap } from './state/pointer.js'
-import { readSnapshot } from './collect/snapshot.js'
-import { foreignPlan, foreignState } from './state/subject.js'
+import { snapshotCollector } from './collect/snapshot.js'
+import { foreignPlan } from './state/subject.js'
+import { targetLabel, targetOf } from './state/target.js'
 import { ConfigError } from './config/errors.js'
 import type { AccountState } from './state/types.js'
 import { VERSION } from './version.js'
 
-/** Counts of AWS calls, for the report's debug output and the benchmark. */
-export interface CollectStats {
-  total: number
-  byOperation: Record<string, number>
-}
+export type { CollectStats, Collector } from './collect/types.js'
 
 /** What an audit is doing, for a progress display. */
 export type ProgressEvent =
   | { phase: 'collect'; source: string; target?: string }
   | { phase: 'evaluate'; rules: number }
   | { phase: 'done' }
-
-export type Collector = (config: Config, needs: Needs) => Promise<{ state: AccountState; stats?: CollectStats }>
 
 export interface AuditOutcome {
   state: AccountState
@@ -55,8 +49,8 @@ export function needsOf(ruleSet: RuleSet, disabled: string[], mode: Mode = 'audi
 const RANK: Record<Severity, number> = { notice: 1, warning: 2, error: 3 }
 
 /** Whether the findings fail the run under fail-on and fail-on-error. */
-export function exitCodeFor(findings: Finding[], config: { params: Pick<Parameters, 'failOn' | 'failOnError'> }): 0 | 1 {
-  const { failOn, failOnError } = config.params
+export function exitCodeFor(findings: Finding[], outputs: Pick<OutputParameters, 'failOn' | 'failOnError'>): 0 | 1 {
+  const { failOn, failOnError } = outputs
   const threshold = failOn === 'none' ? Infinity : RANK[failOn]
   const failing = findings.some(
     (f) => (f.status === 'fail' && RANK[f.severity] >= threshold) || (f.status === 'error' && failOnError)
@@ -65,19 +59,17 @@ export function exitCodeFor(findings: Finding[], config: { params: Pick<Paramete
 }
 
 export function buildReport(config: Config, state: AccountState, findings: Finding[], now: Date): AuditReport {
-  const { params } = config
   const summary = summarize(findings)
-  const deployment = deploymentOf(state, params)
-  const name = params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name
   // The region the facts were read in: a state-file's own, not AWS_REGION's.
-  const region = state.source.region ?? params.region
+  const { kind, name, region } = targetOf(config.target, state)
+  const { assumeRoleArn } = config.collect
   const endpoint = state.redshift?.endpoint
   return {
     tool: { name: 'cargo-redshift-guard', version: VERSION },
     generatedAt: now.toISOString(),
     source: state.source,
     target: {
-      kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+      kind,
       ...(name ? { name } : {}),
       ...(region ? { region } : {}),
       ...(state.source.accountId ? { accountId: state.source.accountId } : {})
@@ -87,14 +79,14 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
           connection: {
             ...(endpoint?.address ? { host: endpoint.address } : {}),
             ...(endpoint?.port !== undefined ? { port: endpoint.port } : {}),
-            database: params.database,
-            user: params.dbUser,
+            database: config.target.database,
+            user: config.target.dbUser,
             ...(state.iam.role?.arn ? { roleArn: state.iam.role.arn } : {})
           }
         }
       : {}),
     // Fleets (issue 13): which target of the targets file this is; the account read is source.accountId (STS).
-    ...(config.fleetTarget ? { fleet: { target: config.fleetTarget.name, ...(params.assumeRoleArn ? { assumeRoleArn: params.assumeRoleArn } : {}) } } : {}),
+    ...(config.fleetTarget ? { fleet: { target: config.fleetTarget.name, ...(assumeRoleArn ? { assumeRoleArn } : {}) } } : {}),
     summary,
     // Drift wins: it is known and needs fixing; has-errors / error-count say what went unchecked.
     result: summary.fail > 0 ? 'drift' : summary.error > 0 ? 'error' : 'clean',
@@ -106,94 +98,83 @@ export function buildReport(config: Config, state: AccountState, findings: Findi
 /** Reads the live account through the AWS SDK (credentials and endpoints from the usual chain). */
 export const collectLive: Collector = async (config, needs) => {
   const { collectAwsState } = await import('./collect/aws/index.js')
-  const { state, stats } = await collectAwsState(config.params, needs, {
-    timeoutMs: config.params.timeoutSeconds * 1000,
-    maxConcurrency: config.params.maxConcurrency
+  const { state, stats } = await collectAwsState(config, needs, {
+    timeoutMs: config.collect.timeoutSeconds * 1000,
+    maxConcurrency: config.collect.maxConcurrency
   })
   return { state, stats: { total: stats.total, byOperation: { ...stats.byOperation } } }
 }
 
-/** collect -> evaluate -> report model. The collector is injected: live AWS, a snapshot, or IaC. */
 /**
  * Whether a plan or template is laid over the live account: `iac-live: auto` reads AWS only
  * when it was told where to look and credentials are at hand, so a PR check without AWS access
  * judges the plan alone instead of failing on unreadable facts.
  */
-export function readsLiveWithIac(params: Parameters, env: NodeJS.ProcessEnv): boolean {
-  if (params.iacLive !== 'auto') return params.iacLive === 'true'
-  const target = Boolean(params.region && (params.workgroup || params.clusterIdentifier))
+export function readsLiveWithIac(params: Pick<Parameters, 'target' | 'sources'>, env: NodeJS.ProcessEnv): boolean {
+  const { iacLive } = params.sources
+  if (iacLive !== 'auto') return iacLive === 'true'
+  const target = Boolean(params.target.region && targetOf(params.target).named)
   const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'].some((k) => Boolean(env[k]))
   return target && credentials
 }
 
 /**
- * A state-file read in another region, or for another workgroup or cluster, than the inputs
- * name can show nothing about them: the run is refused (exit 2) naming the input and what the
- * state was read for. Narrower mismatches (role, user, database...) make only the rules on
- * them `error` (src/state/subject.ts), so the rest of the state is still judged.
+ * The collector that reads the account state, if any: a saved state-file, else the live
+ * account unless only a plan or template is judged. The IaC reader is not one of them: it
+ * describes what a plan will change, laid over whatever this collector read.
  */
-function refuseForeignState(config: Config, state: AccountState, file: string): void {
-  const places = config.places
-  // Without places (a Config built in code) every region counts as given.
-  const regionGiven = places === undefined || places['region'] !== undefined
-  const foreign = foreignState(state, config.params, file, regionGiven)
-  if (foreign.length > 0) {
-    throw new ConfigError(foreign.map((f) => ({ where: places?.[f.input] ?? { input: f.input }, message: f.message })))
-  }
+function pickCollector(
+  config: Config,
+  planned: boolean,
+  options: { collect?: Collector; env: NodeJS.ProcessEnv; progress: (event: ProgressEvent) => void }
+): Collector | undefined {
+  if (config.sources.stateFile) return snapshotCollector(config.sources.stateFile)
+  if (planned && !readsLiveWithIac(config, options.env)) return undefined
+  const target = targetLabel(config.target)
+  options.progress({ phase: 'collect', source: 'the AWS account', ...(target ? { target } : {}) })
+  return options.collect ?? collectLive
 }
 
+/** collect -> evaluate -> report model. The collector is injected: live AWS or a snapshot, with a plan or template laid over. */
 export async function audit(
   config: Config,
   options: { now?: Date; collect?: Collector; cwd?: string; env?: NodeJS.ProcessEnv; onProgress?: (event: ProgressEvent) => void } = {}
 ): Promise<AuditOutcome> {
   const progress = options.onProgress ?? (() => {})
   const now = options.now ?? new Date()
-  const needs = needsOf(config.ruleSet, config.params.disableRules, config.params.mode)
-  const { params } = config
+  const needs = needsOf(config.ruleSet, config.selection.disableRules, config.mode)
+  const { sources } = config
   const cwd = options.cwd ?? process.cwd()
-  const iacFile = params.terraformPlan ?? params.cloudformationTemplate
+  const env = options.env ?? process.env
+  const iacFile = sources.terraformPlan ?? sources.cloudformationTemplate
   // The IaC readers load only when a plan or template is judged; the plan is read (and so
   // validated) before anything talks to AWS.
   const iac = iacFile ? await import('./collect/iac/index.js') : undefined
-  const planned = iac?.loadIacState(iacFile!, params, cwd, {
+  const planned = iac?.loadIacState(iacFile!, config, cwd, {
     now,
-    ...(params.terraformDir ? { baseDir: params.terraformDir } : {}),
-    ...(params.cloudformationTemplate ? { parameters: params.cloudformationParameters } : {})
+    ...(sources.terraformDir ? { baseDir: sources.terraformDir } : {}),
+    ...(sources.cloudformationTemplate ? { parameters: sources.cloudformationParameters } : {})
   })
-  let state: AccountState | undefined
-  let stats: CollectStats | undefined
-  if (params.stateFile) {
-    state = readSnapshot(params.stateFile, cwd)
-    refuseForeignState(config, state, params.stateFile)
-  } else if (!planned || readsLiveWithIac(params, options.env ?? process.env)) {
-    const name = params.workgroup ?? params.clusterIdentifier
-    progress({
-      phase: 'collect',
-      source: 'the AWS account',
-      ...(name ? { target: `${params.workgroup ? 'workgroup' : 'cluster'} ${name}${params.region ? `, ${params.region}` : ''}` } : {})
-    })
-    const collect = options.collect ?? collectLive
-    const collected = await collect(config, needs)
-    state = collected.state
-    stats = collected.stats
-  }
+  const collector = pickCollector(config, planned !== undefined, { ...(options.collect ? { collect: options.collect } : {}), env, progress })
+  const collected = collector ? await collector(config, needs, { cwd }) : undefined
+  let state: AccountState | undefined = collected?.state
+  const stats = collected?.stats
   if (planned && state) {
     const foreign = foreignPlan(state, planned)
-    const input = params.terraformPlan ? 'terraform-plan' : 'cloudformation-template'
+    const input = sources.terraformPlan ? 'terraform-plan' : 'cloudformation-template'
     if (foreign) throw new ConfigError([{ where: config.places?.[input] ?? { input }, message: `${iacFile} ${foreign}` }])
   }
   if (planned) state = state && iac ? iac.overlayState(state, planned) : planned
   if (!state) throw new Error('no state to judge')
   progress({ phase: 'evaluate', rules: config.ruleSet.rules.length })
-  const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config.params, waivers: config.waivers, now })
-  const env = options.env ?? process.env
+  const evaluated = evaluate({ ruleSet: config.ruleSet, state, params: config, waivers: config.waivers, now })
   const located = locateFindings(evaluated, config.ruleSet.rules, {
     workspace: env['GITHUB_WORKSPACE'] || cwd,
     cwd,
     ...(config.places ? { inputLocations: config.places } : {})
   })
-  const findings = adviseFixes({ findings: located, state, params, rules: config.ruleSet.rules })
+  const findings = adviseFixes({ findings: located, state, params: config, rules: config.ruleSet.rules })
   const report = buildReport(config, state, findings, now)
   progress({ phase: 'done' })
-  return { state, findings, report, exitCode: exitCodeFor(findings, config), ...(stats ? { stats } : {}) }
+  return { state, findings, report, exitCode: exitCodeFor(findings, config.outputs), ...(stats ? { stats } : {}) }
 }

@@ -1,3 +1,5 @@
+import type { AwsCaller, AwsProbe } from '../aws/call.js'
+import type { Config } from '../config/load.js'
 import type { Parameters } from '../config/parameters.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 
@@ -14,15 +16,26 @@ export interface Needs {
  * session's view of the catalogue). `ok: false` carries why, and what would allow it.
  */
 export type Probe =
-  | { kind: 'aws'; service: string; operation: string; ok: boolean; cause?: CollectionCause }
+  | AwsProbe
   | { kind: 'sql'; database: string; purpose: string; ok: boolean; message?: string; grant?: string }
 
+/** Counts of AWS calls, for the report's debug output and the benchmark. */
+export interface CollectStats {
+  total: number
+  byOperation: Record<string, number>
+}
+
+/**
+ * A source of the account state, as audit() picks one: the live account (run.ts collectLive)
+ * or a saved state-file (./snapshot.ts). `cwd` is where relative file names are read from.
+ */
+export type Collector = (config: Config, needs: Needs, options: { cwd: string }) => Promise<{ state: AccountState; stats?: CollectStats }>
+
 /** What every collector is handed. */
-export interface CollectContext {
-  params: Parameters
+export interface CollectContext extends AwsCaller {
+  /** What is audited and how it is read: the only parameters a collector sees. */
+  params: Pick<Parameters, 'target' | 'collect'>
   needs: Needs
-  /** Runs an AWS call under the shared concurrency bound and overall deadline, counting it. */
-  call<T>(service: string, operation: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>
   /** Marks a part of the state as unreadable; rules reading it become `error`. */
   unavailable(pointer: string, cause: CollectionCause): void
   /** The state being filled in. */
@@ -30,17 +43,4 @@ export interface CollectContext {
   /** Told of every read tried and how it ended (doctor); absent in audits. */
   observe?: (probe: Probe) => void
   now: Date
-}
-
-/**
- * An AWS call that failed, already mapped to what a user should read:
- * service, operation, and the IAM action when access was denied.
- */
-export class CollectionError extends Error {
-  override readonly cause: CollectionCause
-  constructor(cause: CollectionCause) {
-    super(`${cause.service}:${cause.operation}: ${cause.message}`)
-    this.name = 'CollectionError'
-    this.cause = cause
-  }
 }

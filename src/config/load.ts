@@ -10,8 +10,11 @@ import { loadRuleSet, unknownRuleIds } from './rule-set.js'
 import type { RuleSet } from './rule-set.types.js'
 import { loadWaivers, type Waiver } from './waivers.js'
 
-export interface Config {
-  params: Parameters
+/**
+ * A validated configuration: the parameters by stage (mode, target, collect, sources,
+ * selection, outputs, github, remediation; see ./parameters.ts) and what they load.
+ */
+export interface Config extends Parameters {
   ruleSet: RuleSet
   waivers: Waiver[]
   /** Where each input that was given came from (flag, action input, config file line), for messages that name it. */
@@ -123,14 +126,14 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   // Go on with the rule files and waivers even when an input is bad: one run names every problem.
   let ruleSet: RuleSet | undefined
   try {
-    ruleSet = loadRuleSet(params.rules, cwd)
+    ruleSet = loadRuleSet(params.selection.rules, cwd)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     problems.push(...err.problems)
   }
   let waivers: Waiver[] = []
   if (ruleSet) {
-    for (const { rule, message } of compileProblems(ruleSet, params)) {
+    for (const { rule, message } of compileProblems(ruleSet, params.target)) {
       const source = rule.source
       const at = source?.then ?? (source ? { line: source.line } : {})
       problems.push({
@@ -138,17 +141,17 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
         message: `rule '${rule.id}': its schema does not compile: ${message}`
       })
     }
-    const unknown = unknownRuleIds(ruleSet, params.disableRules)
+    const unknown = unknownRuleIds(ruleSet, params.selection.disableRules)
     if (unknown.length > 0) {
       problems.push({ where: merged['disable-rules']?.where ?? { input: 'disable-rules' }, message: `unknown rule id(s): ${unknown.join(', ')}` })
     }
-    const remediate = params.remediate.filter((id) => id !== 'all' && !ruleSet!.rules.some((r) => r.id === id))
+    const remediate = params.remediation.remediate.filter((id) => id !== 'all' && !ruleSet!.rules.some((r) => r.id === id))
     if (remediate.length > 0) {
       problems.push({ where: merged['remediate']?.where ?? { input: 'remediate' }, message: `unknown rule id(s): ${remediate.join(', ')}` })
     }
-    if (params.waivers) {
+    if (params.selection.waivers) {
       try {
-        waivers = loadWaivers(params.waivers, ruleSet, cwd)
+        waivers = loadWaivers(params.selection.waivers, ruleSet, cwd)
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err
         problems.push(...err.problems)
@@ -165,5 +168,5 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
   }
   if (problems.length > 0 || !ruleSet) throw new ConfigError(problems)
   const places = Object.fromEntries(Object.entries(merged).map(([name, value]) => [name, value.where]))
-  return { params, ruleSet, waivers, places }
+  return { ...params, ruleSet, waivers, places }
 }

@@ -11,9 +11,26 @@ export interface SourceSchema {
   schema: string
 }
 
-/** Validated parameters: what the rules are judged against and what the collectors look up. */
-export interface Parameters {
-  mode: Mode
+/*
+ * Validated parameters, grouped by the stage that reads them. Each stage is handed only its
+ * groups, so what a rule may name (`target`) can never hold a secret or a run setting by type:
+ *
+ *   mode         what the run does: audit | plan | apply | doctor
+ *   target       the account setup being judged: Cargo's role and IPs, the region, the workgroup
+ *                or cluster, the IAM and SQL names. Exactly the names a rule's `${…}` may use
+ *                (RULE_PARAMETERS in ./rule-values.ts); no secret, no run setting.
+ *   collect      how the live account is read: the Data API session, the deadline and
+ *                concurrency bound, the role a fleet target is read with
+ *   sources      what else to judge: a saved state-file, a Terraform plan or a CloudFormation
+ *                template, and whether that is laid over the live account
+ *   selection    which rules count: extra rule files, rules turned off, the waivers file
+ *   outputs      what the run writes and how it exits: report, SARIF, JUnit, saved state, fail-on
+ *   github       where GitHub shows the result: the PR comment, the drift issue, the token
+ *   remediation  what plan and apply may change, and the password of a Cargo user they create
+ */
+
+/** The account setup being judged: what the rules are about and what the collectors look up. */
+export interface TargetParameters {
   cargoRoleArn?: string
   cargoIps: string[]
   region?: string
@@ -30,40 +47,78 @@ export interface Parameters {
   sourceSchemas: SourceSchema[]
   /** Users whose future tables in the source schemas Cargo must read; empty: each schema's table owners. */
   sourceTableOwners: string[]
+}
+
+/** How the live account is read. */
+export interface CollectParameters {
   dataApiDatabase?: string
   dataApiSecretArn?: string
   dataApiDbUser?: string
-  rules: string[]
-  disableRules: string[]
-  waivers?: string
-  failOn: FailOn
-  failOnError: boolean
-  stateFile?: string
-  saveState?: string
-  reportPath: string
   timeoutSeconds: number
   maxConcurrency: number
+  /** Fleets (issue 13): the role whose assumed credentials every AWS client of this audit uses. */
+  assumeRoleArn?: string
+  externalId?: string
+}
+
+/** Files judged instead of (or laid over) the live account. */
+export interface SourceParameters {
+  stateFile?: string
   terraformPlan?: string
   terraformDir?: string
   cloudformationTemplate?: string
   cloudformationParameters: Record<string, string>
   iacLive: 'auto' | 'true' | 'false'
+}
+
+/** Which rules count. Read while the config loads; evaluate reads `disableRules`. */
+export interface RuleSelection {
+  /** Rule files laid over the built-in set. */
+  rules: string[]
+  disableRules: string[]
+  waivers?: string
+}
+
+/** What the run writes and when it fails. */
+export interface OutputParameters {
+  reportPath: string
   sarifFile?: string
   junitFile?: string
+  saveState?: string
+  failOn: FailOn
+  failOnError: boolean
+}
+
+/** Where GitHub shows the result. */
+export interface GitHubParameters {
   commentOnPr: boolean
   driftIssue: boolean
   driftIssueTitle: string
   driftIssueLabels: string[]
+  /** Secret: registered with core.setSecret, never reported. */
   githubToken?: string
+}
+
+/** What plan and apply may change. */
+export interface RemediationParameters {
   /** Rule ids apply may fix; ['all'] for every rule. */
   remediate: string[]
   allowPublicAccess: boolean
   planFile?: string
-  /** Secret: never logged, reported or saved. */
+  /** Secret: never logged, reported or saved; only CREATE USER reads it. */
   dbUserPassword?: string
-  /** Fleets (issue 13): the role whose assumed credentials every AWS client of this audit uses. */
-  assumeRoleArn?: string
-  externalId?: string
+}
+
+/** Validated parameters, by stage (see above). */
+export interface Parameters {
+  mode: Mode
+  target: TargetParameters
+  collect: CollectParameters
+  sources: SourceParameters
+  selection: RuleSelection
+  outputs: OutputParameters
+  github: GitHubParameters
+  remediation: RemediationParameters
 }
 
 /** A raw value with where it came from, so errors can name the place. */
@@ -265,8 +320,101 @@ export function readParameters(raw: RawInputs, env: NodeJS.ProcessEnv = process.
   const remediation = readRemediationInputs(r, raw)
   const fleet = readFleetInputs(r)
   checkWhatToRead(r, { ...target, ...run, ...iac }, regionFailed)
-  const params: Parameters = { ...target, ...sql, ...run, ...iac, ...github, ...remediation, ...fleet }
+  const params = byStage({ ...target, ...sql, ...run, ...iac, ...github, ...remediation, ...fleet })
   return { params, problems: r.problems }
+}
+
+/** Every parameter in one object, as the readers below return them, before they are grouped by stage. */
+type FlatParameters = { mode: Mode } & TargetParameters &
+  CollectParameters &
+  SourceParameters &
+  RuleSelection &
+  OutputParameters &
+  GitHubParameters &
+  RemediationParameters
+
+/*
+ * The members of each group. Records rather than lists, so that the compiler checks each list
+ * against its group: a member missing here, or one the group lacks, does not compile.
+ */
+const TARGET_KEYS: Record<keyof TargetParameters, true> = {
+  cargoRoleArn: true,
+  cargoIps: true,
+  region: true,
+  workgroup: true,
+  clusterIdentifier: true,
+  roleName: true,
+  policyName: true,
+  lambdaUser: true,
+  lambdaUserPolicyArns: true,
+  accessKeyMaxAgeDays: true,
+  database: true,
+  dbUser: true,
+  functionRole: true,
+  sourceSchemas: true,
+  sourceTableOwners: true
+}
+const COLLECT_KEYS: Record<keyof CollectParameters, true> = {
+  dataApiDatabase: true,
+  dataApiSecretArn: true,
+  dataApiDbUser: true,
+  timeoutSeconds: true,
+  maxConcurrency: true,
+  assumeRoleArn: true,
+  externalId: true
+}
+const SOURCE_KEYS: Record<keyof SourceParameters, true> = {
+  stateFile: true,
+  terraformPlan: true,
+  terraformDir: true,
+  cloudformationTemplate: true,
+  cloudformationParameters: true,
+  iacLive: true
+}
+const SELECTION_KEYS: Record<keyof RuleSelection, true> = { rules: true, disableRules: true, waivers: true }
+const OUTPUT_KEYS: Record<keyof OutputParameters, true> = {
+  reportPath: true,
+  sarifFile: true,
+  junitFile: true,
+  saveState: true,
+  failOn: true,
+  failOnError: true
+}
+const GITHUB_KEYS: Record<keyof GitHubParameters, true> = {
+  commentOnPr: true,
+  driftIssue: true,
+  driftIssueTitle: true,
+  driftIssueLabels: true,
+  githubToken: true
+}
+const REMEDIATION_KEYS: Record<keyof RemediationParameters, true> = {
+  remediate: true,
+  allowPublicAccess: true,
+  planFile: true,
+  dbUserPassword: true
+}
+
+/** The members of `keys` that `from` has (exactOptionalPropertyTypes: an absent one stays absent). */
+function group<G>(from: FlatParameters, keys: Record<keyof G, true>): G {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(keys)) {
+    const value = (from as unknown as Record<string, unknown>)[key]
+    if (value !== undefined) out[key] = value
+  }
+  return out as G
+}
+
+function byStage(flat: FlatParameters): Parameters {
+  return {
+    mode: flat.mode,
+    target: group<TargetParameters>(flat, TARGET_KEYS),
+    collect: group<CollectParameters>(flat, COLLECT_KEYS),
+    sources: group<SourceParameters>(flat, SOURCE_KEYS),
+    selection: group<RuleSelection>(flat, SELECTION_KEYS),
+    outputs: group<OutputParameters>(flat, OUTPUT_KEYS),
+    github: group<GitHubParameters>(flat, GITHUB_KEYS),
+    remediation: group<RemediationParameters>(flat, REMEDIATION_KEYS)
+  }
 }
 
 /** What the audit is about: mode, Cargo's role and IPs, the region, Redshift, the IAM names. */
@@ -445,7 +593,7 @@ function readFleetInputs(r: ParameterReader) {
 /** Something to judge: the live account (which needs a Redshift name and a region) or files. */
 function checkWhatToRead(
   r: ParameterReader,
-  p: Pick<Parameters, 'workgroup' | 'clusterIdentifier' | 'region' | 'stateFile' | 'terraformPlan' | 'cloudformationTemplate' | 'iacLive'>,
+  p: Pick<FlatParameters, 'workgroup' | 'clusterIdentifier' | 'region' | 'stateFile' | 'terraformPlan' | 'cloudformationTemplate' | 'iacLive'>,
   regionFailed: boolean
 ): void {
   const judgesFiles = Boolean(p.stateFile || p.terraformPlan || p.cloudformationTemplate)

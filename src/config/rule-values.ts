@@ -1,13 +1,15 @@
+import { targetOf } from '../state/target.js'
 import type { AccountState } from '../state/types.js'
-import type { Parameters } from './parameters.js'
+import type { TargetParameters } from './parameters.js'
 import type { Rule } from './rule-set.types.js'
 import { placeholdersIn } from './placeholders.js'
 
 /**
- * The parameters a rule may name in a `${…}` placeholder: what describes the target, never a
- * secret (db-user-password, github-token) or a run setting. Rule text ends up in every report,
- * so anything else a placeholder could reach would leak there. Mirrors `$defs/parameterName` in
- * policies/rule-set.schema.json (a test keeps the two equal).
+ * The parameters a rule may name in a `${…}` placeholder: the target group of the parameters,
+ * member for member, never a secret (db-user-password, github-token) or a run setting. Rule text
+ * ends up in every report, so anything else a placeholder could reach would leak there; rules
+ * are handed the target group alone, so nothing else can reach them by type. Mirrors
+ * `$defs/parameterName` in policies/rule-set.schema.json (a test keeps the two equal).
  */
 export const RULE_PARAMETERS = [
   'cargoRoleArn',
@@ -23,8 +25,13 @@ export const RULE_PARAMETERS = [
   'database',
   'dbUser',
   'functionRole',
-  'sourceSchemas'
-] as const satisfies readonly (keyof Parameters)[]
+  'sourceSchemas',
+  'sourceTableOwners'
+] as const satisfies readonly (keyof TargetParameters)[]
+
+/** Compiles only while RULE_PARAMETERS names every member of TargetParameters. */
+const _everyTargetParameter: Exclude<keyof TargetParameters, (typeof RULE_PARAMETERS)[number]> extends never ? true : never = true
+void _everyTargetParameter
 
 /** Values derived from the inputs and the state that rules may name too (see derivedValues). */
 export const DERIVED_VALUES = [
@@ -39,10 +46,10 @@ export const DERIVED_VALUES = [
   'redshiftConnectDocs'
 ] as const
 
-/** The parameters rules see: RULE_PARAMETERS only. */
-export function ruleParameters(params: Parameters): Record<string, unknown> {
+/** The parameters rules see: the target group (RULE_PARAMETERS), and nothing else. */
+export function ruleParameters(target: TargetParameters): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const name of RULE_PARAMETERS) out[name] = params[name]
+  for (const name of RULE_PARAMETERS) out[name] = target[name]
   return out
 }
 
@@ -61,13 +68,14 @@ export function allowedPlaceholderNames(): string[] {
 
 
 /** Values the rules may name besides the inputs, derived from inputs and state. */
-export function derivedValues(state: AccountState, params: Parameters): Record<string, unknown> {
+export function derivedValues(state: AccountState, params: TargetParameters): Record<string, unknown> {
   const partition = state.source.partition ?? /^arn:([a-z-]+):/.exec(params.cargoRoleArn ?? '')?.[1] ?? 'aws'
-  const deployment = deploymentOf(state, params)
+  const target = targetOf(params, state)
+  const deployment = target.deployment
   return {
     partition,
     accountId: state.source.accountId,
-    redshiftKind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
+    redshiftKind: target.kind,
     // Where things are in the console differs between a cluster and a workgroup's namespace.
     redshiftRolesConsole:
       deployment === 'provisioned'
@@ -89,7 +97,7 @@ export function derivedValues(state: AccountState, params: Parameters): Record<s
       deployment === 'provisioned'
         ? 'https://docs.aws.amazon.com/redshift/latest/mgmt/managing-clusters-vpc.html'
         : 'https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-connecting.html',
-    redshiftName: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name,
+    redshiftName: target.name,
     policyName: params.policyName ?? state.iam.crossAccountPolicy?.name,
     // Without role-name the collector looks for the role among Redshift's associated roles.
     roleName: params.roleName ?? state.iam.role?.name,
@@ -98,12 +106,4 @@ export function derivedValues(state: AccountState, params: Parameters): Record<s
         ? params.lambdaUserPolicyArns
         : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
   }
-}
-
-export function deploymentOf(state: AccountState, params: Parameters): 'serverless' | 'provisioned' {
-  return (
-    state.redshift?.deployment ??
-    state.source.deployment ??
-    (params.clusterIdentifier ? 'provisioned' : 'serverless')
-  )
 }

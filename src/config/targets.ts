@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './load.js'
 import { INPUTS } from './inputs.js'
 import { describe, type RawInputs } from './parameters.js'
 import { schemaProblems, shippedSchema } from './schema-check.js'
+import { targetOf } from '../state/target.js'
 
 /*
  * Fleets (issue 13): a targets file names many accounts, regions and workgroups or clusters.
@@ -137,10 +138,10 @@ export function targetConfig(raw: RawInputs, target: FleetTarget, cwd: string = 
     }
     throw err
   }
-  const title = config.params.driftIssueTitle
+  const title = config.github.driftIssueTitle
   return {
     ...config,
-    params: { ...config.params, driftIssueTitle: title.includes(target.name) ? title : `${title} (${target.name})` },
+    github: { ...config.github, driftIssueTitle: title.includes(target.name) ? title : `${title} (${target.name})` },
     fleetTarget: { name: target.name }
   }
 }
@@ -174,12 +175,14 @@ export function findTarget(file: TargetsFile, name: string, where: ConfigLocatio
 export function matrixOf(file: TargetsFile, configs: Config[]): { include: Array<Record<string, string>> } {
   return {
     include: file.targets.map((t, i) => {
-      const p = configs[i]?.params
-      const account = p?.assumeRoleArn ? /^arn:[\w-]+:iam::(\d{12}):/.exec(p.assumeRoleArn)?.[1] : undefined
-      const redshift = p?.workgroup ?? p?.clusterIdentifier
+      const config = configs[i]
+      const assumeRoleArn = config?.collect.assumeRoleArn
+      const account = assumeRoleArn ? /^arn:[\w-]+:iam::(\d{12}):/.exec(assumeRoleArn)?.[1] : undefined
+      const redshift = config ? targetOf(config.target).named?.name : undefined
+      const region = config?.target.region
       return {
         target: t.name,
-        ...(p?.region ? { region: p.region } : {}),
+        ...(region ? { region } : {}),
         ...(account ? { account } : {}),
         ...(redshift ? { redshift } : {})
       }

@@ -20,9 +20,9 @@ export type DoctorCollector = (config: Config, observe: (probe: Probe) => void) 
 /** The live collection, for the reads the enabled rules need (as `audit` would make them). */
 const collectLive: DoctorCollector = async (config, observe) => {
   const { collectAwsState } = await import('../collect/aws/index.js')
-  await collectAwsState(config.params, needsOf(config.ruleSet, config.params.disableRules, 'audit'), {
-    timeoutMs: config.params.timeoutSeconds * 1000,
-    maxConcurrency: config.params.maxConcurrency,
+  await collectAwsState(config, needsOf(config.ruleSet, config.selection.disableRules, 'audit'), {
+    timeoutMs: config.collect.timeoutSeconds * 1000,
+    maxConcurrency: config.collect.maxConcurrency,
     observe
   })
 }

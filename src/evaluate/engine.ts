@@ -8,14 +8,16 @@ import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.j
 import { describeCause, howToCheck } from './causes.js'
 import { createAjv, type AjvInstance } from '../config/keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from '../config/placeholders.js'
-import { deploymentOf, derivedValues, ruleParameters } from '../config/rule-values.js'
+import { derivedValues, ruleParameters } from '../config/rule-values.js'
+import { targetOf } from '../state/target.js'
 
 import type { Finding, Status, Summary } from './types.js'
 
 export interface EvaluationInput {
   ruleSet: RuleSet
   state: AccountState
-  params: Parameters
+  /** What the rules are about, and which of them are turned off: the only parameters rules see. */
+  params: Pick<Parameters, 'target' | 'selection'>
   waivers?: Waiver[]
   now?: Date
 }
@@ -109,9 +111,10 @@ class Evaluator {
   private readonly unconfirmed: UnconfirmedSubject[]
 
   constructor(private readonly input: EvaluationInput) {
-    this.values = { ...ruleParameters(input.params), ...derivedValues(input.state, input.params) }
-    this.deployment = deploymentOf(input.state, input.params)
-    this.unconfirmed = unconfirmedSubjects(input.state, input.params)
+    const { target } = input.params
+    this.values = { ...ruleParameters(target), ...derivedValues(input.state, target) }
+    this.deployment = targetOf(target, input.state).deployment
+    this.unconfirmed = unconfirmedSubjects(input.state, target)
   }
 
   run(): Finding[] {
@@ -179,7 +182,7 @@ class Evaluator {
 
   /** Why a rule can't be judged yet, in the order a person would want to know. */
   private precondition(rule: Rule, scope: PlaceholderScope): Finding | undefined {
-    if (rule.enabled === false || this.input.params.disableRules.includes(rule.id)) {
+    if (rule.enabled === false || this.input.params.selection.disableRules.includes(rule.id)) {
       return this.finding(rule, 'skipped', 'disabled by configuration', scope)
     }
     if (rule.appliesTo !== 'both' && rule.appliesTo !== this.deployment) {

@@ -44,11 +44,11 @@ export async function runFleetAction(raw: RawInputs, cwd: string = process.cwd()
   const runs = await auditTargets(configs, { maxTargetsInFlight: fleetInputs.maxTargetsInFlight, cwd })
   const files = writeTargetFiles(runs, { reports: true, cwd })
   const fleet = fleetOf(runs, new Date(), files)
-  const first = configs[0]!.params
+  const first = configs[0]!.outputs
   await publishFleet(fleet, { reportPath: first.reportPath, ...(first.sarifFile ? { sarifFile: first.sarifFile } : {}), ...(first.junitFile ? { junitFile: first.junitFile } : {}) }, cwd)
   // The drift issue and the PR comment stay per target: each has its own marker and title.
   const issues = []
-  for (const run of runs) issues.push(`${run.name}: ${await publishToGitHub(run.outcome.report, run.config.params)}`)
+  for (const run of runs) issues.push(`${run.name}: ${await publishToGitHub(run.outcome.report, run.config.github)}`)
   core.setOutput('drift-issue', issues.join(', '))
   const failing = runs.filter((r) => r.outcome.exitCode === 1).map((r) => r.name)
   if (failing.length > 0) core.setFailed(`target(s) ${failing.join(', ')} drifted or could not be checked (under each target's fail-on and fail-on-error)`)

@@ -97,7 +97,7 @@ export async function runFleetCli(
   // The CLI writes report-path only when asked: the fleet's there, each target's beside it.
   const files = writeTargetFiles(runs, { reports: Boolean(raw['report-path']), cwd })
   const fleet = fleetOf(runs, new Date(), files)
-  const first = configs[0]!.params
+  const first = configs[0]!.outputs
   writeReportFiles(
     { fleet },
     {

@@ -111,8 +111,7 @@ export function mergeReports(files: string[], options: MergeOptions): { fleet: F
         continue
       }
       claimed.set(name, file)
-      const params = { failOn: options.failOn, failOnError: options.failOnError }
-      entries.push({ name, report, exitCode: exitCodeFor(report.findings, { params }), file })
+      entries.push({ name, report, exitCode: exitCodeFor(report.findings, { failOn: options.failOn, failOnError: options.failOnError }), file })
     }
   }
   if (problems.length > 0) throw new ConfigError(problems)

@@ -7,6 +7,7 @@ import { buildFleetReport, type FleetReport } from '../report/fleet.js'
 import { writeTextFile } from '../report/files.js'
 import { renderJson } from '../report/json.js'
 import { audit, type AuditOutcome, type Collector } from '../run.js'
+import { targetOf } from '../state/target.js'
 import { partitionOfRegion } from '../state/arn.js'
 import type { AccountState, CollectionCause } from '../state/types.js'
 
@@ -37,7 +38,7 @@ const ACCOUNT_POINTERS = ['/source/accountId', '/iam', '/network', '/redshift', 
 /** A collector that reads nothing: every fact unavailable for `cause`, so every rule is `error`. */
 export function unreadableCollector(cause: CollectionCause): Collector {
   return async (config) => {
-    const region = config.params.region ?? 'us-east-1'
+    const region = config.target.region ?? 'us-east-1'
     const state: AccountState = {
       schemaVersion: 1,
       source: { kind: 'aws', collectedAt: new Date().toISOString(), partition: partitionOfRegion(region) ?? 'aws', region },
@@ -60,7 +61,7 @@ export async function auditTargets(configs: Config[], options: FleetRunOptions):
   return Promise.all(
     configs.map((config) =>
       limit(async (): Promise<TargetRun> => {
-        const name = config.fleetTarget?.name ?? config.params.workgroup ?? config.params.clusterIdentifier ?? '?'
+        const name = config.fleetTarget?.name ?? targetOf(config.target).named?.name ?? '?'
         try {
           return { name, config, outcome: await audit(config, { ...base, ...(options.collect ? { collect: options.collect } : {}) }) }
         } catch (err) {
@@ -99,11 +100,11 @@ export function writeTargetFiles(runs: TargetRun[], options: { reports: boolean;
   const files = new Map<string, string>()
   for (const run of runs) {
     if (options.reports) {
-      const path = perTargetPath(run.config.params.reportPath, run.name)
+      const path = perTargetPath(run.config.outputs.reportPath, run.name)
       writeTextFile(path, renderJson(run.outcome.report), options.cwd)
       files.set(run.name, path)
     }
-    if (run.config.params.saveState) writeSnapshot(perTargetPath(run.config.params.saveState, run.name), run.outcome.state, options.cwd)
+    if (run.config.outputs.saveState) writeSnapshot(perTargetPath(run.config.outputs.saveState, run.name), run.outcome.state, options.cwd)
   }
   return files
 }

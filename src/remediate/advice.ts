@@ -8,17 +8,17 @@
  *   would be undone by its next apply.
  * Pure: findings in, findings out.
  */
-import type { Parameters } from '../config/parameters.js'
 import type { Rule } from '../config/rule-set.types.js'
-import { deploymentOf } from '../config/rule-values.js'
+import { targetOf } from '../state/target.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { planWithFixes } from './plan.js'
+import type { PlanParameters } from './planner.js'
 
 export interface AdviceInput {
   findings: Finding[]
   state: AccountState
-  params: Parameters
+  params: PlanParameters
   rules?: Rule[]
 }
 
@@ -37,7 +37,10 @@ export function adviseFixes(input: AdviceInput): Finding[] {
     planned = planWithFixes({
     state: input.state,
     findings: input.findings,
-    params: { ...input.params, remediate: ['all'], allowPublicAccess: true, dbUserPassword: input.params.dbUserPassword ?? 'given-at-apply-time' },
+    params: {
+      ...input.params,
+      remediation: { ...input.params.remediation, remediate: ['all'], allowPublicAccess: true, dbUserPassword: input.params.remediation.dbUserPassword ?? 'given-at-apply-time' }
+    },
     ...(input.rules ? { rules: input.rules } : {})
     })
   } catch {
@@ -69,13 +72,13 @@ function quoteList(values: string[]): string {
 function iacFix(f: Finding, kind: 'terraform' | 'cloudformation', input: AdviceInput): string | undefined {
   const { params, state } = input
   const tf = kind === 'terraform'
-  const cluster = deploymentOf(state, params) === 'provisioned'
+  const cluster = targetOf(params.target, state).deployment === 'provisioned'
   const partition = state.source.partition ?? 'aws'
-  const cargo = params.cargoRoleArn ?? '<Cargo role ARN>'
-  const role = params.roleName ?? state.iam.role?.name ?? '<role>'
+  const cargo = params.target.cargoRoleArn ?? '<Cargo role ARN>'
+  const role = params.target.roleName ?? state.iam.role?.name ?? '<role>'
   const at = f.source ? `In ${f.source.file}:${f.source.line}: ` : ''
   const service = /([a-z0-9-]+\.amazonaws\.com)/.exec(f.expected ?? '')?.[1]
-  const lambdaUserPolicies = params.lambdaUserPolicyArns.length > 0 ? params.lambdaUserPolicyArns : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
+  const lambdaUserPolicies = params.target.lambdaUserPolicyArns.length > 0 ? params.target.lambdaUserPolicyArns : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
   const text = ((): string | undefined => {
     switch (f.remediation.action) {
       case 'create-cross-account-policy':
@@ -114,12 +117,12 @@ function iacFix(f: Finding, kind: 'terraform' | 'cloudformation', input: AdviceI
           : `set PubliclyAccessible: true on the ${cluster ? 'AWS::Redshift::Cluster' : 'AWS::RedshiftServerless::Workgroup'}.`
       case 'authorize-cargo-ingress':
         return tf
-          ? `admit each of ${quoteList(params.cargoIps)} in the ${cluster ? 'cluster' : 'workgroup'}'s security group: resource "aws_vpc_security_group_ingress_rule" with ip_protocol = "-1" and cidr_ipv4 = the address (or an ingress block with protocol = "-1").`
-          : `add to the SecurityGroupIngress of the ${cluster ? 'cluster' : 'workgroup'}'s security group { IpProtocol: -1, CidrIp: <address> } for each of ${params.cargoIps.join(', ')}.`
+          ? `admit each of ${quoteList(params.target.cargoIps)} in the ${cluster ? 'cluster' : 'workgroup'}'s security group: resource "aws_vpc_security_group_ingress_rule" with ip_protocol = "-1" and cidr_ipv4 = the address (or an ingress block with protocol = "-1").`
+          : `add to the SecurityGroupIngress of the ${cluster ? 'cluster' : 'workgroup'}'s security group { IpProtocol: -1, CidrIp: <address> } for each of ${params.target.cargoIps.join(', ')}.`
       case 'create-lambda-user':
         return tf
-          ? `declare resource "aws_iam_user" with name = "${params.lambdaUser}" (if it is not declared) and attach ${quoteList(lambdaUserPolicies.slice(0, 1))} with resource "aws_iam_user_policy_attachment".`
-          : `declare an AWS::IAM::User with UserName: ${params.lambdaUser} (if it is not declared) and ManagedPolicyArns including ${lambdaUserPolicies[0]}.`
+          ? `declare resource "aws_iam_user" with name = "${params.target.lambdaUser}" (if it is not declared) and attach ${quoteList(lambdaUserPolicies.slice(0, 1))} with resource "aws_iam_user_policy_attachment".`
+          : `declare an AWS::IAM::User with UserName: ${params.target.lambdaUser} (if it is not declared) and ManagedPolicyArns including ${lambdaUserPolicies[0]}.`
       default:
         return undefined
     }

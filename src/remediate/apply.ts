@@ -5,11 +5,10 @@
  * steps that depend on it (dependsOn, transitively); the others still run. The result says what
  * was done, what failed and what did not run and why, and a rerun makes the rest.
  */
-import type { AwsClients } from '../collect/aws/clients.js'
-import { causeFrom, createAwsCollectContext } from '../collect/aws/context.js'
+import { causeFrom, createAwsCaller } from '../aws/call.js'
+import type { AwsClients } from '../aws/clients.js'
 import type { Parameters } from '../config/parameters.js'
 import { describeCause } from '../evaluate/engine.js'
-import { emptyState } from '../state/empty.js'
 import { DEFAULT_POLL, type ExecContext, type Executor, type PollOptions } from './execute/context.js'
 import { dataExecutors } from './execute/data.js'
 import { ec2Executors } from './execute/ec2.js'
@@ -75,7 +74,7 @@ export function validatePlan(value: unknown): Plan {
 }
 
 export interface ApplyOptions {
-  params: Parameters
+  params: Pick<Parameters, 'target' | 'collect' | 'remediation'>
   clients: AwsClients
   /** Told of every step as it starts, ends or waits. */
   onEvent?: (event: ApplyEvent) => void
@@ -100,8 +99,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   validatePlan(plan)
   const { params } = options
   const poll: PollOptions = { ...DEFAULT_POLL, ...options.poll }
-  const timeoutMs = options.timeoutMs ?? Math.max(params.timeoutSeconds * 1000, 15 * 60_000)
-  const { ctx, dispose } = createAwsCollectContext(params, () => true, emptyState(), { timeoutMs, maxConcurrency: params.maxConcurrency })
+  const timeoutMs = options.timeoutMs ?? Math.max(params.collect.timeoutSeconds * 1000, 15 * 60_000)
+  const { call, dispose } = createAwsCaller({ timeoutMs, maxConcurrency: params.collect.maxConcurrency })
   const emit = (event: ApplyEvent) => {
     try {
       options.onEvent?.(event)
@@ -113,7 +112,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     plan,
     params,
     clients: options.clients,
-    ctx,
+    call,
     poll,
     waiting: (step, message) => emit({ kind: 'wait', step, message }),
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
@@ -150,7 +149,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         emit({ kind: 'done', outcome, index, total })
       } catch (err) {
         const cause = causeFrom(err, step.service, step.operation)
-        const secret = params.dbUserPassword
+        const secret = params.remediation.dbUserPassword
         if (secret && cause.message.includes(secret)) cause.message = cause.message.split(secret).join('***')
         const failure: StepFailure = { step, cause, message: failureMessage(step, cause) }
         failures.push(failure)

@@ -9,9 +9,10 @@
  * nothing is ever deleted, detached, revoked or narrowed. What each action adds is in ./actions/;
  * this runs them in the registry's order over one plan context.
  */
+import { connectionRequest, dataApiConnection } from '../aws/data-api.js'
 import type { Parameters } from '../config/parameters.js'
 import { partitionOfArn } from '../state/arn.js'
-import { deploymentOf } from '../config/rule-values.js'
+import { targetOf } from '../state/target.js'
 import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import { VERSION } from '../version.js'
@@ -19,33 +20,24 @@ import { ACTIONS, type PlanContext, type Provided } from './actions/index.js'
 import type { SqlStepInput } from './actions/types.js'
 import { stateDigest } from './digest.js'
 import { Planner, type PlanInput } from './planner.js'
-import { PLAN_VERSION, type DataApiConnection, type Plan, type PlanStep, type PlanTarget } from './types.js'
+import { PLAN_VERSION, type Plan, type PlanStep, type PlanTarget } from './types.js'
 
 export { allowedToFix, type PlanInput } from './planner.js'
 
-/** Where the Data API connects for SQL steps: exactly as the audit does. */
-export function dataApiConnection(params: Parameters, state: AccountState): DataApiConnection {
-  return {
-    ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
-    ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
-    ...(params.dataApiSecretArn ? { secretArn: params.dataApiSecretArn } : {}),
-    ...(params.dataApiDbUser ? { dbUser: params.dataApiDbUser } : {}),
-    database: params.dataApiDatabase ?? state.redshift?.dbName ?? 'dev'
-  }
-}
-
-export function planTarget(params: Parameters, state: AccountState): PlanTarget {
-  const deployment = deploymentOf(state, params)
+export function planTarget(params: Pick<Parameters, 'target' | 'collect'>, state: AccountState): PlanTarget {
+  const { kind, name } = targetOf(params.target, state)
   const accountId = state.source.accountId
   const namespaceName = state.redshift?.namespaceName
   return {
-    kind: deployment === 'provisioned' ? 'cluster' : 'workgroup',
-    name: params.workgroup ?? params.clusterIdentifier ?? state.redshift?.name ?? '',
-    region: params.region ?? state.source.region ?? '',
+    kind,
+    name: name ?? '',
+    // Where apply acts: the region the inputs name, else the one the facts were read in.
+    region: params.target.region ?? state.source.region ?? '',
     ...(accountId ? { accountId } : {}),
-    partition: state.source.partition ?? partitionOfArn(params.cargoRoleArn ?? '') ?? 'aws',
+    partition: state.source.partition ?? partitionOfArn(params.target.cargoRoleArn ?? '') ?? 'aws',
     ...(namespaceName ? { namespaceName } : {}),
-    dataApi: dataApiConnection(params, state)
+    // Where the Data API connects for SQL steps: exactly as the audit does.
+    dataApi: dataApiConnection(params, params.collect.dataApiDatabase ?? state.redshift?.dbName ?? 'dev')
   }
 }
 
@@ -105,19 +97,9 @@ export function planWithFixes(input: PlanInput): { plan: Plan; fixes: Map<Findin
     tool: { name: 'cargo-redshift-guard', version: VERSION },
     target,
     stateDigest: stateDigest(input.state),
-    remediate: [...input.params.remediate],
+    remediate: [...input.params.remediation.remediate],
     steps: planner.steps,
     manual: planner.manual
   }
   return { plan, fixes: planner.fixes }
-}
-
-/** The Data API connection fields as ExecuteStatement names them. */
-export function connectionRequest(c: DataApiConnection): Record<string, string> {
-  return {
-    ...(c.workgroupName ? { WorkgroupName: c.workgroupName } : {}),
-    ...(c.clusterIdentifier ? { ClusterIdentifier: c.clusterIdentifier } : {}),
-    ...(c.secretArn ? { SecretArn: c.secretArn } : {}),
-    ...(c.dbUser ? { DbUser: c.dbUser } : {})
-  }
 }

@@ -9,10 +9,13 @@ import type { Finding } from '../evaluate/types.js'
 import type { AccountState } from '../state/types.js'
 import type { ManualEntry, PlanStep } from './types.js'
 
+/** What planning reads: the target, the Data API session SQL steps run in, and what it may change. */
+export type PlanParameters = Pick<Parameters, 'target' | 'collect' | 'remediation'>
+
 export interface PlanInput {
   state: AccountState
   findings: Finding[]
-  params: Parameters
+  params: PlanParameters
   /** The rule set, to read a rule's own data (a custom trust rule's service). */
   rules?: Rule[]
   now?: Date
@@ -64,7 +67,7 @@ export class Planner {
   }
 
   allowed(f: Finding): boolean {
-    return allowedToFix(this.input.params.remediate, f.ruleId)
+    return allowedToFix(this.input.params.remediation.remediate, f.ruleId)
   }
 
   /** Open, allowed, unclaimed findings whose remediation is `action`. */

@@ -4,7 +4,7 @@
  * are validated as plain identifiers already; this is the second line). Each function returns a
  * single statement without a trailing semicolon, as the Data API's ExecuteStatement takes one.
  */
-import { quoteIdent as id, quoteLiteral } from '../collect/aws/sql-text.js'
+import { quoteIdent as id, quoteLiteral } from '../aws/sql-text.js'
 import { PASSWORD_PLACEHOLDER } from './types.js'
 
 /** Runs alone, outside any transaction block (Redshift refuses CREATE DATABASE inside one). */

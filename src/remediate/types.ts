@@ -4,6 +4,7 @@
  * and applied later exactly as reviewed. It never holds a secret: the database password
  * appears as the placeholder `<db-user-password>` and is filled in only while applying.
  */
+import type { DataApiConnection } from '../aws/data-api.js'
 import type { CollectionCause } from '../state/types.js'
 
 export const PLAN_VERSION = 1
@@ -12,16 +13,6 @@ export const PLAN_VERSION = 1
 export const PASSWORD_PLACEHOLDER = '<db-user-password>'
 
 export type StepService = 'iam' | 'ec2' | 'redshift' | 'redshift-serverless' | 'redshift-data'
-
-/** How the Data API connects for SQL steps (the same way the audit reads the catalogue). */
-export interface DataApiConnection {
-  workgroupName?: string
-  clusterIdentifier?: string
-  secretArn?: string
-  dbUser?: string
-  /** The database account-wide statements (CREATE DATABASE, CREATE USER, ...) run in. */
-  database: string
-}
 
 /** What the plan is for: a plan made for one account and workgroup is refused for any other. */
 export interface PlanTarget {
@@ -32,6 +23,7 @@ export interface PlanTarget {
   partition: string
   /** Serverless: the workgroup's namespace. */
   namespaceName?: string
+  /** How the Data API connects for SQL steps: the same way the audit reads the catalogue. */
   dataApi: DataApiConnection
 }
 

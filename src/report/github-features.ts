@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import * as github from '@actions/github'
-import type { Parameters } from '../config/parameters.js'
+import type { GitHubParameters } from '../config/parameters.js'
 import { syncDriftIssue, type DriftIssueAction } from './drift-issue.js'
 import { renderPrComment, upsertPrComment } from './github-comment.js'
 import { fleetHeading } from './fleet-github.js'
@@ -15,7 +15,7 @@ const DRIFT_EVENTS = ['schedule', 'workflow_dispatch']
  * warning: it must not hide or change the audit's verdict. Returns what happened to
  * the drift issue ('none' when nothing was asked or needed, 'failed' when writing failed).
  */
-export async function publishToGitHub(report: AuditReport, params: Parameters): Promise<DriftIssueAction | 'failed'> {
+export async function publishToGitHub(report: AuditReport, params: GitHubParameters): Promise<DriftIssueAction | 'failed'> {
   const event = github.context.eventName
   const wantsComment = params.commentOnPr && PR_EVENTS.includes(event)
   const wantsIssue = params.driftIssue && DRIFT_EVENTS.includes(event)

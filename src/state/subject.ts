@@ -1,4 +1,5 @@
 import { pointerContains } from './pointer.js'
+import { describeTarget, kindOf, targetOf, type NamedTarget as Target } from './target.js'
 import type { AccountState, StateSubject } from './types.js'
 
 /**
@@ -15,8 +16,8 @@ import type { AccountState, StateSubject } from './types.js'
 export type SubjectPart = keyof StateSubject
 
 /**
- * The names a state can be about, as the inputs give them: the parts of the config's
- * Parameters this module reads, spelt out so that the state layer sits below config.
+ * The names a state can be about, as the inputs give them: the members of the config's target
+ * parameters this module reads, spelt out so that the state layer sits below config.
  */
 export interface SubjectNames {
   region?: string
@@ -34,7 +35,7 @@ export interface SubjectNames {
 /** The names the inputs give, as a collector records them; `read` says which parts were read at all. */
 export function subjectOf(params: SubjectNames, read: (part: SubjectPart) => boolean = () => true): StateSubject {
   const subject: StateSubject = {}
-  const target = targetOf(params)
+  const target = targetOf(params).named
   if (target && read('target')) subject.target = target
   if (params.roleName && read('roleName')) subject.roleName = params.roleName
   if (params.policyName && read('policyName')) subject.policyName = params.policyName
@@ -48,13 +49,6 @@ export function subjectOf(params: SubjectNames, read: (part: SubjectPart) => boo
   return subject
 }
 
-type Target = NonNullable<StateSubject['target']>
-
-export function targetOf(params: SubjectNames): Target | undefined {
-  if (params.workgroup) return { kind: 'workgroup', name: params.workgroup }
-  if (params.clusterIdentifier) return { kind: 'cluster', name: params.clusterIdentifier }
-  return undefined
-}
 
 /** A part of the state whose subject the inputs name but the state does not show. */
 export interface UnconfirmedSubject {
@@ -114,23 +108,19 @@ function confirm(part: NamedPart): UnconfirmedSubject | undefined {
 
 const TARGET_POINTERS = ['/redshift', '/network', '/sql']
 
-function describeTarget(t: Target): string {
-  return `${t.kind} ${t.name}`
-}
-
 /** The target the state shows: the Redshift fact itself, else the recorded look-up; the kind alone from source.deployment. */
 function heldTarget(state: AccountState): { held?: Target; recorded?: Target; kind?: Target['kind'] } {
   const r = state.redshift
   const held: Target | undefined =
-    r && typeof r === 'object' ? { kind: r.deployment === 'provisioned' ? 'cluster' : 'workgroup', name: r.name } : undefined
+    r && typeof r === 'object' ? { kind: kindOf(r.deployment), name: r.name } : undefined
   const recorded = state.subject?.target
   const deployment = state.source.deployment
-  const kind = held?.kind ?? recorded?.kind ?? (deployment ? (deployment === 'provisioned' ? 'cluster' : 'workgroup') : undefined)
+  const kind = held?.kind ?? recorded?.kind ?? (deployment ? kindOf(deployment) : undefined)
   return { ...(held ? { held } : {}), ...(recorded ? { recorded } : {}), ...(kind ? { kind } : {}) }
 }
 
 function confirmTarget(state: AccountState, params: SubjectNames): UnconfirmedSubject | undefined {
-  const wanted = targetOf(params)
+  const wanted = targetOf(params).named
   if (!wanted) return undefined
   const input = wanted.kind === 'workgroup' ? 'workgroup' : 'cluster-identifier'
   const inputText = `(input '${input}')`
@@ -256,7 +246,7 @@ export function foreignState(state: AccountState, params: SubjectNames, file: st
   }
   const target = confirmTarget(state, params)
   if (target?.instead) {
-    out.push({ input: target.input, message: `names ${describeTarget(targetOf(params)!)}, but the state-file ${file} ${target.instead}` })
+    out.push({ input: target.input, message: `names ${describeTarget(targetOf(params).named!)}, but the state-file ${file} ${target.instead}` })
   }
   return out
 }

@@ -142,19 +142,21 @@ async function addUnrelated(em: Emulators, count: number): Promise<void> {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]
   })
-  const work: Array<() => Promise<unknown>> = []
-  for (let i = 0; i < count; i++) {
-    const id = String(i).padStart(5, '0')
-    work.push(() => iam.send(new CreateRoleCommand({ RoleName: `unrelated-role-${id}`, AssumeRolePolicyDocument: trust })))
-    work.push(() => ec2.send(new CreateSecurityGroupCommand({ GroupName: `unrelated-sg-${id}`, Description: 'unrelated' })))
+  // One request at a time per service, the two services side by side: moto's server keeps
+  // resources in plain dicts without locks, so concurrent creates of one service sometimes fail
+  // with "dictionary changed size during iteration" (an HTML 500), as both did here at 16 in flight.
+  const roles = async () => {
+    for (let i = 0; i < count; i++) {
+      await iam.send(new CreateRoleCommand({ RoleName: `unrelated-role-${String(i).padStart(5, '0')}`, AssumeRolePolicyDocument: trust }))
+    }
+  }
+  const groups = async () => {
+    for (let i = 0; i < count; i++) {
+      await ec2.send(new CreateSecurityGroupCommand({ GroupName: `unrelated-sg-${String(i).padStart(5, '0')}`, Description: 'unrelated' }))
+    }
   }
   try {
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < work.length) await work[next++]!()
-      })
-    )
+    await Promise.all([roles(), groups()])
   } finally {
     iam.destroy()
     ec2.destroy()

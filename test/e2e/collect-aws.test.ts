@@ -7,7 +7,7 @@ import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, ListAcc
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Parameters } from '../../src/config/parameters.js'
 import { collectAwsState } from '../../src/collect/aws/index.js'
-import { parseIamRoleEntry } from '../../src/collect/aws/redshift-serverless.js'
+import { parseIamRoleEntry } from '../../src/aws/redshift-iam-roles.js'
 import { ingressRule } from '../../src/collect/aws/ec2.js'
 import { partitionOfRegion } from '../../src/state/arn.js'
 import type { Needs } from '../../src/collect/types.js'
@@ -57,9 +57,9 @@ describe('compliant Redshift Serverless', () => {
       collectedAt: NOW.toISOString()
     })
     // What the state was read for (issue 11): a saved copy is judged only for these names.
-    expect(state.subject).toEqual(subjectOf(seeded.params))
-    expect(state.subject?.target).toEqual({ kind: 'workgroup', name: seeded.params.workgroup })
-    expect(state.subject?.roleName).toBe(seeded.params.roleName)
+    expect(state.subject).toEqual(subjectOf(seeded.params.target))
+    expect(state.subject?.target).toEqual({ kind: 'workgroup', name: seeded.params.target.workgroup })
+    expect(state.subject?.roleName).toBe(seeded.params.target.roleName)
 
     // The role: trust policy URL-decoded, every attached policy with its document.
     const role = state.iam.role
@@ -352,7 +352,7 @@ describe('drift and missing resources', () => {
   it('without policy-name, recognises the policy by what it allows (the IAM evaluator)', async () => {
     const seeded = await seedCompliantServerless(em)
     const params = paramsFor(seeded.names, 'serverless', { 'policy-name': '' })
-    expect(params.policyName).toBeUndefined()
+    expect(params.target.policyName).toBeUndefined()
     const { state } = await collect(params)
     expect(state.iam.crossAccountPolicy?.arn).toBe(seeded.policyArn)
 
@@ -366,7 +366,7 @@ describe('drift and missing resources', () => {
   it('without role-name, finds the role among those associated with the namespace', async () => {
     const seeded = await seedCompliantServerless(em)
     const params = paramsFor(seeded.names, 'serverless', { 'role-name': '' })
-    expect(params.roleName).toBeUndefined()
+    expect(params.target.roleName).toBeUndefined()
     const { state } = await collect(params)
     expect(state.iam.role?.arn).toBe(seeded.roleArn)
     expect(state.iam.crossAccountPolicy?.arn).toBe(seeded.policyArn)

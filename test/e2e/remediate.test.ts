@@ -24,7 +24,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { main as cli } from '../../src/cli/main.js'
 import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { createAwsCollectContext } from '../../src/collect/aws/context.js'
-import { runSql } from '../../src/collect/aws/sql.js'
+import { runSql } from '../../src/aws/data-api.js'
 import { loadConfig, type Config } from '../../src/config/load.js'
 import { evaluatePolicies } from '../../src/policy/iam-policy.js'
 import type { Finding } from '../../src/evaluate/types.js'
@@ -86,7 +86,7 @@ const DRIFTED: Drift = {
 
 /** The inputs of a remediation run on the seeded account: remediate all, public access allowed, the database password. */
 function inputsFor(seeded: Seeded, extra: Record<string, string> = {}): Record<string, string> {
-  const deployment = seeded.params.workgroup ? 'serverless' : 'provisioned'
+  const deployment = seeded.params.target.workgroup ? 'serverless' : 'provisioned'
   return cargoInputs(seeded.names, deployment, { remediate: 'all', 'allow-public-access': 'true', 'db-user-password': PASSWORD, ...extra })
 }
 
@@ -582,7 +582,7 @@ describe('SQL through the Data API', () => {
     const seeded = await seedCompliantServerless(em)
     const hostile = 'x"; drop user admin; --'
     const { ctx, dispose } = createAwsCollectContext(seeded.params, () => true, emptyState(), { timeoutMs: 10_000, maxConcurrency: 2 })
-    const { createAwsClients } = await import('../../src/collect/aws/clients.js')
+    const { createAwsClients } = await import('../../src/aws/clients.js')
     const clients = createAwsClients(REGION)
     try {
       await runSql(ctx, clients.data, { workgroupName: 'cargo-wg', database: 'dev' }, 'dev', createRoleSql(hostile))

@@ -6,16 +6,16 @@
  */
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { collectSql, type DataApiTarget } from '../../src/collect/aws/sql.js'
+import type { DataApiConnection as DataApiTarget } from '../../src/aws/data-api.js'
+import { collectSql } from '../../src/collect/aws/sql.js'
 import { statementClassOf } from '../../src/collect/aws/sql-statements.js'
 import type { CollectContext } from '../../src/collect/types.js'
-import type { Parameters } from '../../src/config/parameters.js'
+import { makeParameters, type CollectorOverrides } from '../fixtures/parameters.js'
 import type { AccountState, SqlSourceSchemaState, SqlState, UnavailableFact } from '../../src/state/types.js'
 import { startRedshiftStandIn, type FakeCall, type FakeFault, type RedshiftStandIn } from '../fakes/redshift-pg/stand-in.js'
 
-/** Only what the SQL collector reads; Parameters grows with other features, hence Partial and a cast below. */
-const BASE_PARAMS: Partial<Parameters> = {
-  mode: 'audit',
+/** Only what the SQL collector reads: its target and collect parameters. */
+const BASE_PARAMS: CollectorOverrides = {
   cargoIps: [],
   region: 'us-east-1',
   workgroup: 'cargo-wg',
@@ -27,11 +27,6 @@ const BASE_PARAMS: Partial<Parameters> = {
   functionRole: 'cargo_fn',
   sourceSchemas: [{ database: 'sales_db', schema: 'crm' }],
   sourceTableOwners: [],
-  rules: [],
-  disableRules: [],
-  failOn: 'error',
-  failOnError: false,
-  reportPath: 'report.json',
   timeoutSeconds: 30,
   maxConcurrency: 8
 }
@@ -113,7 +108,7 @@ interface TestContext {
   calls: string[]
 }
 
-function makeContext(params: Partial<Parameters> = {}, needs: (pointer: string) => boolean = () => true): TestContext {
+function makeContext(params: CollectorOverrides = {}, needs: (pointer: string) => boolean = () => true): TestContext {
   const state: AccountState = {
     schemaVersion: 1,
     source: { kind: 'aws', collectedAt: new Date(0).toISOString() },
@@ -124,7 +119,7 @@ function makeContext(params: Partial<Parameters> = {}, needs: (pointer: string) 
   const unavailable: UnavailableFact[] = []
   const calls: string[] = []
   const ctx: CollectContext = {
-    params: { ...BASE_PARAMS, ...params } as Parameters,
+    params: makeParameters({ ...BASE_PARAMS, ...params }),
     needs,
     async call(service, operation, fn) {
       calls.push(`${service}:${operation}`)
@@ -149,7 +144,7 @@ function client(): RedshiftDataClient {
   })
 }
 
-async function audit(params: Partial<Parameters> = {}, options: { target?: DataApiTarget; needs?: (p: string) => boolean } = {}) {
+async function audit(params: CollectorOverrides = {}, options: { target?: DataApiTarget; needs?: (p: string) => boolean } = {}) {
   redshift.statements.length = 0
   redshift.log.length = 0
   for (const k of Object.keys(redshift.calls)) delete redshift.calls[k]
@@ -205,7 +200,7 @@ describe('collectSql against the Redshift stand-in', () => {
   })
 
   describe('each drifted fact alone', () => {
-    type Drift = [string, () => Promise<unknown>, Partial<SqlState>, Partial<Parameters>?]
+    type Drift = [string, () => Promise<unknown>, Partial<SqlState>, CollectorOverrides?]
     const schema = (patch: Partial<SqlSourceSchemaState>): Partial<SqlState> => ({ sourceSchemas: [{ ...COMPLIANT_SCHEMA, ...patch }] })
     const drifts: Drift[] = [
       ['no Cargo database', () => Promise.resolve(), { database: { name: 'other_db', exists: false }, databasePrivileges: [], exfuncUsage: false }, { database: 'other_db' }],

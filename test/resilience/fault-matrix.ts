@@ -122,7 +122,7 @@ const OPERATIONS: Array<{ deployment: Deployment; service: ServiceKey; operation
  * The test runs their verdict check with `it.fails`; the bench counts them.
  */
 // All eight found by this matrix (200 answers with an empty or HTML body read as "no data") were
-// fixed in src/collect/aws/context.ts: a read whose answer carries no field is a failed read.
+// fixed in src/aws/call.ts: a read whose answer carries no field is a failed read.
 export const KNOWN_BUGS: Readonly<Record<string, string>> = {
 }
 

@@ -54,9 +54,9 @@ describe('the action reading its inputs', () => {
     }
     process.env['INPUT_CONFIG'] = 'guard.yml'
     const fromFile = loadConfig(readActionInputs(), dir, {})
-    expect(fromFile.params.database).toBe('analytics_db')
-    expect(fromFile.params.failOn).toBe('warning')
+    expect(fromFile.target.database).toBe('analytics_db')
+    expect(fromFile.outputs.failOn).toBe('warning')
     process.env['INPUT_FAIL-ON'] = 'notice'
-    expect(loadConfig(readActionInputs(), dir, {}).params.failOn).toBe('notice')
+    expect(loadConfig(readActionInputs(), dir, {}).outputs.failOn).toBe('notice')
   })
 })

@@ -133,15 +133,15 @@ describe('configuration problems', () => {
       work,
       {}
     )
-    expect(config.params.workgroup).toBe('cargo-wg')
-    expect(config.params.clusterIdentifier).toBeUndefined()
-    expect(config.params.dataApiDbUser).toBeUndefined()
-    expect(config.params.database).toBe('direct_db')
-    expect(config.params.region).toBe('eu-west-1')
+    expect(config.target.workgroup).toBe('cargo-wg')
+    expect(config.target.clusterIdentifier).toBeUndefined()
+    expect(config.collect.dataApiDbUser).toBeUndefined()
+    expect(config.target.database).toBe('direct_db')
+    expect(config.target.region).toBe('eu-west-1')
     // And the other way round.
     const cluster = loadConfig(rawInputs({ config: join(ROOT, 'examples/serverless.yml'), 'cluster-identifier': 'cargo-cluster' }, { as: 'flag' }), work, {})
-    expect(cluster.params.clusterIdentifier).toBe('cargo-cluster')
-    expect(cluster.params.workgroup).toBeUndefined()
+    expect(cluster.target.clusterIdentifier).toBe('cargo-cluster')
+    expect(cluster.target.workgroup).toBeUndefined()
   })
 
   it('unknown CloudFormation parameters and values outside AllowedValues are refused, before anything is read', async () => {

@@ -50,17 +50,17 @@ describe('parameters', () => {
   it('accepts the minimal inputs and fills defaults', () => {
     const p = resolveParameters(raw(VALID), {})
     expect(p).toMatchObject({
-      workgroup: 'cargo-wg',
-      region: 'eu-west-1',
-      lambdaUser: 'cargo_lambda',
-      database: 'cargo_db',
-      dbUser: 'cargo_user',
-      functionRole: 'cargo_create_replace_function',
-      accessKeyMaxAgeDays: 365,
-      failOn: 'error',
-      failOnError: true,
-      timeoutSeconds: 300,
-      maxConcurrency: 8
+      target: {
+        workgroup: 'cargo-wg',
+        region: 'eu-west-1',
+        lambdaUser: 'cargo_lambda',
+        database: 'cargo_db',
+        dbUser: 'cargo_user',
+        functionRole: 'cargo_create_replace_function',
+        accessKeyMaxAgeDays: 365
+      },
+      outputs: { failOn: 'error', failOnError: true },
+      collect: { timeoutSeconds: 300, maxConcurrency: 8 }
     })
   })
 
@@ -77,14 +77,14 @@ describe('parameters', () => {
   it.each(['arn:aws:iam::999988887777:role/cargo-workspace-acme', 'arn:aws-cn:iam::999988887777:role/path/to/cargo'])(
     'accepts the cargo-role-arn %s',
     (arn) => {
-      expect(resolveParameters(raw({ ...VALID, 'cargo-role-arn': arn }), {}).cargoRoleArn).toBe(arn)
+      expect(resolveParameters(raw({ ...VALID, 'cargo-role-arn': arn }), {}).target.cargoRoleArn).toBe(arn)
     }
   )
 
   describe('cargo-ips', () => {
     it('normalizes addresses to CIDR blocks and drops duplicates', () => {
       const p = resolveParameters(raw({ ...VALID, 'cargo-ips': '3.251.12.34, 3.251.12.34/32\n2001:DB8::1,3.251.12.0/24' }), {})
-      expect(p.cargoIps).toEqual(['3.251.12.34/32', '2001:db8::1/128', '3.251.12.0/24'])
+      expect(p.target.cargoIps).toEqual(['3.251.12.34/32', '2001:db8::1/128', '3.251.12.0/24'])
     })
 
     it('a CIDR with host bits set suggests the network', () => {
@@ -133,12 +133,12 @@ describe('parameters', () => {
   })
 
   it.each(['eu-west-1', 'us-gov-west-1', 'cn-north-1', 'ap-southeast-4'])('accepts the region %s', (region) => {
-    expect(resolveParameters(raw({ ...VALID, region }), {}).region).toBe(region)
+    expect(resolveParameters(raw({ ...VALID, region }), {}).target.region).toBe(region)
   })
 
   it('takes the region from AWS_REGION, and names it when it is bad', () => {
     const values = { workgroup: 'cargo-wg' }
-    expect(resolveParameters(raw(values), { AWS_REGION: 'eu-north-1' }).region).toBe('eu-north-1')
+    expect(resolveParameters(raw(values), { AWS_REGION: 'eu-north-1' }).target.region).toBe('eu-north-1')
     const [p] = problemsOf(() => resolveParameters(raw(values), { AWS_REGION: 'moon-base-one' }))
     expect(p!.where.input).toContain('AWS_REGION')
   })
@@ -189,10 +189,10 @@ describe('parameters', () => {
         raw({ ...VALID, database: 'Cargo_DB', 'db-user': 'CARGO_USER', 'function-role': 'Cargo_Fn', 'source-schemas': 'Analytics.Public' }),
         {}
       )
-      expect(p.database).toBe('cargo_db')
-      expect(p.dbUser).toBe('cargo_user')
-      expect(p.functionRole).toBe('cargo_fn')
-      expect(p.sourceSchemas).toEqual([{ database: 'analytics', schema: 'public' }])
+      expect(p.target.database).toBe('cargo_db')
+      expect(p.target.dbUser).toBe('cargo_user')
+      expect(p.target.functionRole).toBe('cargo_fn')
+      expect(p.target.sourceSchemas).toEqual([{ database: 'analytics', schema: 'public' }])
     })
 
     it.each(['analytics', 'analytics.public.orders', 'analytics.', '.public', 'analytics.pub lic'])(
@@ -206,7 +206,7 @@ describe('parameters', () => {
 
     it('source-schemas as a list, deduplicated after folding', () => {
       const p = resolveParameters(raw({ ...VALID, 'source-schemas': ['analytics.public', 'ANALYTICS.public', 'sales.crm'] }), {})
-      expect(p.sourceSchemas).toEqual([
+      expect(p.target.sourceSchemas).toEqual([
         { database: 'analytics', schema: 'public' },
         { database: 'sales', schema: 'crm' }
       ])
@@ -245,7 +245,7 @@ describe('parameters', () => {
 
   it('numbers at the bounds are accepted', () => {
     const p = resolveParameters(raw({ ...VALID, timeout: '3600', 'max-concurrency': '1', 'access-key-max-age-days': 36500 }), {})
-    expect(p).toMatchObject({ timeoutSeconds: 3600, maxConcurrency: 1, accessKeyMaxAgeDays: 36500 })
+    expect(p).toMatchObject({ collect: { timeoutSeconds: 3600, maxConcurrency: 1 }, target: { accessKeyMaxAgeDays: 36500 } })
   })
 
   it.each(['critical', 'ERRORS', 'never'])('fail-on %s is invalid', (failOn) => {
@@ -254,7 +254,7 @@ describe('parameters', () => {
 
   it('fail-on-error must be a boolean', () => {
     expectOneProblem(paramProblems({ 'fail-on-error': 'maybe' }), 'fail-on-error', 'true or false')
-    expect(resolveParameters(raw({ ...VALID, 'fail-on-error': 'no' }), {}).failOnError).toBe(false)
+    expect(resolveParameters(raw({ ...VALID, 'fail-on-error': 'no' }), {}).outputs.failOnError).toBe(false)
   })
 
   it('lambda-user-policy-arns must be managed policy ARNs', () => {
@@ -409,7 +409,7 @@ describe('rule-set files', () => {
     const rule = config.ruleSet.rules.find((r) => r.id === 'redshift-default-port')!
     expect(rule.source).toMatchObject({ file: 'new-rule.yaml', line: 3, pointer: '/rules/0' })
 
-    const pass = evaluate({ ruleSet: config.ruleSet, state: structuredClone(COMPLIANT), params: config.params })
+    const pass = evaluate({ ruleSet: config.ruleSet, state: structuredClone(COMPLIANT), params: config })
     const ok = pass.find((f) => f.ruleId === 'redshift-default-port')!
     expect(ok.status).toBe('pass')
     expect(ok.severity).toBe('notice')
@@ -422,7 +422,7 @@ describe('rule-set files', () => {
     // for another user than the inputs name is not judged at all).
     state.sql!.user!.name = 'analyst'
     state.subject!.dbUser = 'analyst'
-    const fail = evaluate({ ruleSet: config.ruleSet, state, params: { ...config.params, dbUser: 'analyst' } })
+    const fail = evaluate({ ruleSet: config.ruleSet, state, params: { ...config, target: { ...config.target, dbUser: 'analyst' } } })
     const drift = fail.find((f) => f.ruleId === 'redshift-default-port')!
     expect(drift.status).toBe('fail')
     expect(drift.message).toBe('the endpoint does not listen on 5439')
@@ -432,7 +432,7 @@ describe('rule-set files', () => {
     // Its prerequisite holds it back when the workgroup is missing.
     const gone = structuredClone(COMPLIANT)
     gone.redshift = null
-    const held = evaluate({ ruleSet: config.ruleSet, state: gone, params: config.params }).find((f) => f.ruleId === 'redshift-default-port')!
+    const held = evaluate({ ruleSet: config.ruleSet, state: gone, params: config }).find((f) => f.ruleId === 'redshift-default-port')!
     expect(held.status).toBe('skipped')
   })
 
@@ -453,7 +453,7 @@ describe('rule-set files', () => {
     const rule = config.ruleSet.rules.find((r) => r.id === 'redshift-default-port')!
     // A rule built in code (not loaded) still cannot reach the password.
     const leaky = { ...rule, expected: 'pw=${dbUserPassword}', remediation: { manual: 'token ${githubToken}' } }
-    const params = { ...config.params, dbUserPassword: 'Secr3tPass9', githubToken: 'ghs_secret' }
+    const params = { ...config, remediation: { ...config.remediation, dbUserPassword: 'Secr3tPass9' }, github: { ...config.github, githubToken: 'ghs_secret' } }
     const findings = evaluate({ ruleSet: { ...config.ruleSet, rules: [leaky] }, state: structuredClone(COMPLIANT), params })
     const text = JSON.stringify(findings)
     expect(text).not.toContain('Secr3tPass9')
@@ -526,33 +526,35 @@ describe('waiver files', () => {
 
 describe('the config file', () => {
   it('values in it are used', () => {
-    const { params } = loadConfig(raw({ config: 'guard.yml' }), CONFIG_DIR, {})
+    const params = loadConfig(raw({ config: 'guard.yml' }), CONFIG_DIR, {})
     expect(params).toMatchObject({
-      cargoRoleArn: 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
-      cargoIps: ['3.251.12.34/32', '3.251.12.35/32'],
-      region: 'eu-west-1',
-      workgroup: 'cargo-wg',
-      roleName: 'cargo-redshift',
-      sourceSchemas: [
-        { database: 'analytics', schema: 'public' },
-        { database: 'sales', schema: 'crm' }
-      ],
-      timeoutSeconds: 60,
-      failOn: 'warning'
+      target: {
+        cargoRoleArn: 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
+        cargoIps: ['3.251.12.34/32', '3.251.12.35/32'],
+        region: 'eu-west-1',
+        workgroup: 'cargo-wg',
+        roleName: 'cargo-redshift',
+        sourceSchemas: [
+          { database: 'analytics', schema: 'public' },
+          { database: 'sales', schema: 'crm' }
+        ]
+      },
+      collect: { timeoutSeconds: 60 },
+      outputs: { failOn: 'warning' }
     })
   })
 
   it('inputs given directly win over it', () => {
-    const { params } = loadConfig(raw({ config: 'guard.yml', 'fail-on': 'error', workgroup: 'other-wg', 'cargo-ips': '1.2.3.4' }), CONFIG_DIR, {})
-    expect(params.failOn).toBe('error')
-    expect(params.workgroup).toBe('other-wg')
-    expect(params.cargoIps).toEqual(['1.2.3.4/32'])
-    expect(params.region).toBe('eu-west-1')
+    const params = loadConfig(raw({ config: 'guard.yml', 'fail-on': 'error', workgroup: 'other-wg', 'cargo-ips': '1.2.3.4' }), CONFIG_DIR, {})
+    expect(params.outputs.failOn).toBe('error')
+    expect(params.target.workgroup).toBe('other-wg')
+    expect(params.target.cargoIps).toEqual(['1.2.3.4/32'])
+    expect(params.target.region).toBe('eu-west-1')
   })
 
   it('an empty direct input does not hide the file value', () => {
-    const { params } = loadConfig(raw({ config: 'guard.yml', region: '' }), CONFIG_DIR, {})
-    expect(params.region).toBe('eu-west-1')
+    const params = loadConfig(raw({ config: 'guard.yml', region: '' }), CONFIG_DIR, {})
+    expect(params.target.region).toBe('eu-west-1')
   })
 
   it('an unknown key is a located error', () => {
@@ -583,9 +585,9 @@ describe('the config file', () => {
   })
 
   it('the default config file is read when present', () => {
-    const { params } = loadConfig(raw({}), join(CONFIG_DIR, 'with-default'), {})
-    expect(params.workgroup).toBe('from-default-file')
-    expect(params.region).toBe('eu-central-1')
+    const params = loadConfig(raw({}), join(CONFIG_DIR, 'with-default'), {})
+    expect(params.target.workgroup).toBe('from-default-file')
+    expect(params.target.region).toBe('eu-central-1')
   })
 })
 

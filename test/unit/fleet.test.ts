@@ -9,7 +9,7 @@ import { INPUTS } from '../../src/config/inputs.js'
 import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { loadTargetsFile, readFleetInputs, TARGET_EXCLUDED_INPUTS, targetConfig, targetConfigs } from '../../src/config/targets.js'
-import { assumeRoleCause, assumeRoleCredentials, sessionNameFor } from '../../src/collect/aws/credentials.js'
+import { assumeRoleCause, assumeRoleCredentials, sessionNameFor } from '../../src/aws/credentials.js'
 import { mergeReports } from '../../src/fleet/merge.js'
 import { perTargetPath } from '../../src/fleet/run.js'
 import { rawInputs } from '../support/inputs.js'
@@ -52,11 +52,11 @@ describe('the targets file', () => {
     const file = loadTargetsFile(write('ok.yml', VALID), dir)
     const raw = rawInputs({ 'fail-on': 'none', mode: 'audit' })
     const [prod, staging] = targetConfigs(raw, file, dir, {})
-    expect(prod!.params).toMatchObject({ workgroup: 'cargo-wg', region: 'eu-west-1', roleName: 'cargo-redshift', failOn: 'none', assumeRoleArn: 'arn:aws:iam::111111111111:role/cargo-redshift-guard-audit' })
-    expect(staging!.params).toMatchObject({ clusterIdentifier: 'cargo-staging', region: 'us-east-1', failOn: 'warning', sourceSchemas: [{ database: 'analytics', schema: 'public' }] })
+    expect(prod).toMatchObject({ target: { workgroup: 'cargo-wg', region: 'eu-west-1', roleName: 'cargo-redshift' }, outputs: { failOn: 'none' }, collect: { assumeRoleArn: 'arn:aws:iam::111111111111:role/cargo-redshift-guard-audit' } })
+    expect(staging).toMatchObject({ target: { clusterIdentifier: 'cargo-staging', region: 'us-east-1', sourceSchemas: [{ database: 'analytics', schema: 'public' }] }, outputs: { failOn: 'warning' } })
     expect(prod!.fleetTarget).toEqual({ name: 'prod-eu' })
     // One drift issue per target, told apart by title as well as by marker.
-    expect(staging!.params.driftIssueTitle).toBe('Cargo on Redshift: setup drift (staging-us)')
+    expect(staging!.github.driftIssueTitle).toBe('Cargo on Redshift: setup drift (staging-us)')
   })
 
   it('locates problems at file:line and pointer, naming the target', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { quoteIdent, quoteLiteral } from '../../src/collect/aws/sql-text.js'
+import { quoteIdent, quoteLiteral } from '../../src/aws/sql-text.js'
 
 describe('quoteLiteral', () => {
   it('wraps plain text in single quotes', () => {

@@ -87,8 +87,8 @@ describe('the example states record what they were read for', () => {
     const state = JSON.parse(readFileSync(join(EXAMPLES, `${name}.state.json`), 'utf8')) as AccountState
     expect(shippedSchema('account-state.schema.json')(state)).toBe(true)
     const inputs = name.startsWith('provisioned') ? PROVISIONED : SERVERLESS
-    expect(state.subject).toEqual(subjectOf(params({}, inputs)))
-    expect(unconfirmedSubjects(state, params({}, inputs))).toEqual([])
+    expect(state.subject).toEqual(subjectOf(params({}, inputs).target))
+    expect(unconfirmedSubjects(state, params({}, inputs).target)).toEqual([])
   })
 })
 
@@ -281,7 +281,7 @@ describe('a state-file of another region or target is refused before judging (ex
     const { region: _region, ...inputs } = SERVERLESS
     const env = { AWS_REGION: 'us-east-1' }
     const config = loadConfig(raw({ ...inputs, 'state-file': 'examples/serverless-compliant.state.json' }), ROOT, env)
-    expect(config.params.region).toBe('us-east-1')
+    expect(config.target.region).toBe('us-east-1')
     const outcome = await audit(config, { now: NOW, cwd: ROOT, env })
     expect(outcome.report.target.region).toBe('eu-west-1')
     expect(outcome.report.summary.error).toBe(0)
@@ -300,12 +300,12 @@ describe('an IaC plan laid over a snapshot', () => {
 
   it('the plan records what it was searched for, and the overlay what each part was read for', () => {
     const planned = loadIacState(PLAN, params(), ROOT, { now: NOW })
-    expect(planned.subject).toEqual(subjectOf(params()))
+    expect(planned.subject).toEqual(subjectOf(params().target))
     const snapshot = example('serverless-compliant.state.json')
     const over = overlayState(snapshot, planned)
     expect(over.subject).toEqual(snapshot.subject)
     expect(shippedSchema('account-state.schema.json')(over)).toBe(true)
-    expect(unconfirmedSubjects(over, params())).toEqual([])
+    expect(unconfirmedSubjects(over, params().target)).toEqual([])
   })
 
   it('parts kept from a snapshot for another user stay about that user: error, never pass', () => {

@@ -102,7 +102,7 @@ function emitter(inv: Invocation): (text: string) => void {
 }
 
 /** The CLI writes report-path only when asked; the action always does. */
-const filesFor = (inv: Invocation, config: Config) => (inv.inputs['report-path'] ? { reportPath: config.params.reportPath } : {})
+const filesFor = (inv: Invocation, config: Config) => (inv.inputs['report-path'] ? { reportPath: config.outputs.reportPath } : {})
 
 export const auditCommand = defineCommand<Configured>({
   name: 'audit',
@@ -187,7 +187,7 @@ export const applyCommand = defineCommand<Configured>({
       env: inv.env,
       // Planned in one go: show what is about to change before it changes.
       onPlan: (plan) => {
-        if (!config.params.planFile) err.write(renderPlanMarkdown(plan))
+        if (!config.remediation.planFile) err.write(renderPlanMarkdown(plan))
       },
       onEvent: (event) => {
         if (!announced && event.kind !== 'wait') {

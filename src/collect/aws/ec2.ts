@@ -1,7 +1,7 @@
 import { DescribeSecurityGroupsCommand, type EC2Client, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2'
 import type { IngressRule, SecurityGroupState } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
-import { causeFrom, paginate } from './context.js'
+import { causeFrom, paginate } from '../../aws/call.js'
 
 /**
  * One IpPermission as an IngressRule. Protocol '-1' is all traffic (ports dropped: EC2

@@ -8,8 +8,6 @@ import {
   GetUserCommand,
   GetUserPolicyCommand,
   ListAccessKeysCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
   ListPoliciesCommand,
   ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
@@ -30,8 +28,10 @@ import type {
   RoleState,
   UserState
 } from '../../state/types.js'
-import { CollectionError, type CollectContext } from '../types.js'
-import { causeFrom, isMissing, paginate } from './context.js'
+import { causeFrom, isMissing, paginate } from '../../aws/call.js'
+import { AwsCallError } from '../../aws/errors.js'
+import { listAttachedPolicies } from '../../aws/iam.js'
+import type { CollectContext } from '../types.js'
 
 /** A part of a resource that could not be read; `pointer` is relative to the resource. */
 export interface Gap {
@@ -61,12 +61,12 @@ const EMPTY_POLICY: PolicyDocument = { Statement: [] }
 function parseDocument(text: string | undefined, service: string, operation: string): PolicyDocument {
   // AWS always returns the document; an answer without one is not "a policy that allows nothing".
   if (text === undefined) {
-    throw new CollectionError({ service, operation, code: 'MalformedResponse', message: 'the answer held no policy document' })
+    throw new AwsCallError({ service, operation, code: 'MalformedResponse', message: 'the answer held no policy document' })
   }
   try {
     return parsePolicyDocument(text)
   } catch (err) {
-    throw new CollectionError({
+    throw new AwsCallError({
       service,
       operation,
       code: 'MalformedPolicyDocument',
@@ -129,7 +129,7 @@ export class IamReader {
       p = (async () => {
         const policy = await this.getPolicy(arn)
         if (!policy) {
-          throw new CollectionError({
+          throw new AwsCallError({
             service: 'iam',
             operation: 'GetPolicy',
             code: 'NoSuchEntity',
@@ -184,16 +184,7 @@ export class IamReader {
     const getRole = settle(
       this.ctx.call('iam', 'GetRole', (abortSignal) => this.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
     )
-    const attached = settle(
-      paginate(async (marker) => {
-        const out = await this.ctx.call('iam', 'ListAttachedRolePolicies', (abortSignal) =>
-          this.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, ...(marker ? { Marker: marker } : {}) }), {
-            abortSignal
-          })
-        )
-        return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
-      })
-    )
+    const attached = settle(listAttachedPolicies(this.ctx, this.iam, 'role', name))
     const inline = settle(
       paginate(async (marker) => {
         const out = await this.ctx.call('iam', 'ListRolePolicies', (abortSignal) =>
@@ -256,16 +247,7 @@ export class IamReader {
     const getUser = settle(
       this.ctx.call('iam', 'GetUser', (abortSignal) => this.iam.send(new GetUserCommand({ UserName: name }), { abortSignal }))
     )
-    const attached = settle(
-      paginate(async (marker) => {
-        const out = await this.ctx.call('iam', 'ListAttachedUserPolicies', (abortSignal) =>
-          this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: name, ...(marker ? { Marker: marker } : {}) }), {
-            abortSignal
-          })
-        )
-        return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
-      })
-    )
+    const attached = settle(listAttachedPolicies(this.ctx, this.iam, 'user', name))
     const inline = settle(
       paginate(async (marker) => {
         const out = await this.ctx.call('iam', 'ListUserPolicies', (abortSignal) =>
@@ -493,7 +475,7 @@ export async function discoverRole(
   )
   const results = await Promise.all(reads.map((r) => r.result))
   let chosen: number | undefined
-  const cargoRoleArn = ctx.params.cargoRoleArn
+  const cargoRoleArn = ctx.params.target.cargoRoleArn
   if (cargoRoleArn) {
     let best: Decision | undefined
     results.forEach((read, i) => {
@@ -544,7 +526,7 @@ export async function collectCrossAccountPolicy(
   deps: { role: Promise<RoleOutcome | undefined>; accountId: Promise<string | undefined> }
 ): Promise<void> {
   const pointer = '/iam/crossAccountPolicy'
-  const policyName = ctx.params.policyName
+  const policyName = ctx.params.target.policyName
   let arn: string | undefined
   if (policyName) {
     const outcome = await deps.role
@@ -598,7 +580,7 @@ export async function collectCrossAccountPolicy(
       )
       return
     }
-    const cargoRoleArn = ctx.params.cargoRoleArn
+    const cargoRoleArn = ctx.params.target.cargoRoleArn
     if (!cargoRoleArn) {
       ctx.unavailable(pointer, {
         service: 'config',
@@ -658,7 +640,7 @@ export async function collectCrossAccountPolicy(
 
 /** Reads the Lambda user into `/iam/lambdaUser` (`null` when it does not exist). */
 export async function collectLambdaUser(ctx: CollectContext, reader: IamReader): Promise<void> {
-  const name = ctx.params.lambdaUser
+  const name = ctx.params.target.lambdaUser
   if (!name) return
   const result = await reader.readUser(name, {
     documents: ctx.needs('/iam/lambdaUser/policies/*/document'),

@@ -2,8 +2,10 @@ import type { Parameters } from '../../config/parameters.js'
 import type { AccountState, CollectionCause } from '../../state/types.js'
 import type { CollectContext, Needs, Probe } from '../types.js'
 import { partitionOfRegion } from '../../state/arn.js'
-import { createAwsClients, type AwsClients } from './clients.js'
-import { createAwsCollectContext, type CallStats } from './context.js'
+import { createAwsClients, type AwsClients } from '../../aws/clients.js'
+import type { CallStats } from '../../aws/call.js'
+import { dataApiConnection } from '../../aws/data-api.js'
+import { createAwsCollectContext } from './context.js'
 import { collectSecurityGroups } from './ec2.js'
 import { accountOfArn } from '../../state/arn.js'
 import {
@@ -16,20 +18,21 @@ import {
 } from './iam.js'
 import { collectProvisioned } from './redshift-provisioned.js'
 import { collectServerless, type RedshiftOutcome } from './redshift-serverless.js'
-import { collectSql, type DataApiTarget } from './sql.js'
+import { collectSql } from './sql.js'
 import { collectCallerIdentity } from './sts.js'
-import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from './credentials.js'
+import { assumeRoleCause, targetCredentials, type AssumedRoleCredentials } from '../../aws/credentials.js'
 import { subjectOf, type SubjectPart } from '../../state/subject.js'
+import { targetOf } from '../../state/target.js'
 
-export type { CallStats } from './context.js'
+export type { CallStats } from '../../aws/call.js'
 
 export interface CollectAwsOptions {
-  /** Overall deadline; default `params.timeoutSeconds`. */
+  /** Overall deadline; default `params.collect.timeoutSeconds`. */
   timeoutMs?: number
-  /** Most calls in flight; default `params.maxConcurrency`. */
+  /** Most calls in flight; default `params.collect.maxConcurrency`. */
   maxConcurrency?: number
   now?: Date
-  /** Clients to use instead of fresh ones for `params.region` (they are then not destroyed). */
+  /** Clients to use instead of fresh ones for `params.target.region` (they are then not destroyed). */
   clients?: AwsClients
   /** Told of every read tried and how it ended (doctor). */
   observe?: (probe: Probe) => void
@@ -97,15 +100,15 @@ async function guard(ctx: CollectContext, pointers: string[], work: () => Promis
  * workgroup turns out to exist.
  */
 export async function collectAwsState(
-  params: Parameters,
+  params: Pick<Parameters, 'target' | 'collect'>,
   needs: Needs,
   options: CollectAwsOptions = {}
 ): Promise<{ state: AccountState; stats: CallStats }> {
-  const region = params.region
+  const region = params.target.region
   if (!region) throw new Error('a region is required to read AWS (set region or AWS_REGION)')
   const now = options.now ?? new Date()
   const partition = partitionOfRegion(region) ?? 'aws'
-  const serverless = params.workgroup !== undefined
+  const named = targetOf(params.target).named
   const state: AccountState = {
     schemaVersion: 1,
     source: {
@@ -113,24 +116,24 @@ export async function collectAwsState(
       collectedAt: now.toISOString(),
       partition,
       region,
-      ...(params.workgroup || params.clusterIdentifier ? { deployment: serverless ? 'serverless' : 'provisioned' } : {})
+      ...(named ? { deployment: named.kind === 'workgroup' ? 'serverless' : 'provisioned' } : {})
     },
-    subject: subjectOf(params, partsRead(needs)),
+    subject: subjectOf(params.target, partsRead(needs)),
     iam: {},
     network: {},
     unavailable: []
   }
   const { ctx, stats, dispose } = createAwsCollectContext(params, needs, state, {
-    timeoutMs: options.timeoutMs ?? params.timeoutSeconds * 1000,
-    maxConcurrency: options.maxConcurrency ?? params.maxConcurrency,
+    timeoutMs: options.timeoutMs ?? params.collect.timeoutSeconds * 1000,
+    maxConcurrency: options.maxConcurrency ?? params.collect.maxConcurrency,
     now,
     ...(options.observe ? { observe: options.observe } : {})
   })
   // A fleet target's role is assumed first: when that is refused, nothing of the account can be
   // read, and every rule says so (sts:AssumeRole and the role) instead of failing one by one.
-  const assumed = !options.clients && params.assumeRoleArn ? targetCredentials(params, region) : undefined
+  const assumed = !options.clients && params.collect.assumeRoleArn ? targetCredentials(params.collect, region) : undefined
   try {
-    if (assumed && !(await primeAssumedRole(ctx, assumed, params.assumeRoleArn!))) {
+    if (assumed && !(await primeAssumedRole(ctx, assumed, params.collect.assumeRoleArn!))) {
       state.unavailable.sort((a, b) => a.pointer.localeCompare(b.pointer))
       return { state, stats: stats.snapshot() }
     }
@@ -169,7 +172,9 @@ function partsRead(needs: Needs): (part: SubjectPart) => boolean {
 }
 
 async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<void> {
-  const { params, needs } = ctx
+  const { needs } = ctx
+  const { target: params } = ctx.params
+  const named = targetOf(params).named
   const reader = new IamReader(ctx, clients.iam, clients.partition)
   const tasks: Promise<void>[] = []
 
@@ -186,21 +191,21 @@ async function collectAll(ctx: CollectContext, clients: AwsClients): Promise<voi
     needs('/redshift/iamRoles') ||
     needs('/redshift/defaultIamRoleArn') ||
     needs('/redshift/dbName') ||
-    (wantSql && !params.dataApiDatabase) ||
+    (wantSql && !ctx.params.collect.dataApiDatabase) ||
     discover
   const wantRedshift = needs('/redshift') || wantSgs || wantSql || discover
   let redshift: Promise<RedshiftOutcome | undefined> = Promise.resolve(undefined)
   let workgroupKnown: Promise<RedshiftOutcome | undefined> = redshift
 
-  if (wantRedshift && params.workgroup) {
-    const workgroupName = params.workgroup
+  if (wantRedshift && named?.kind === 'workgroup') {
+    const workgroupName = named.name
     let signal: (o: RedshiftOutcome) => void = () => {}
     workgroupKnown = new Promise((resolve) => (signal = resolve))
     redshift = collectServerless(ctx, clients.serverless, workgroupName, { namespace: wantNamespace, onWorkgroup: signal })
     // Should the collector ever throw before signalling, the race still settles.
     workgroupKnown = Promise.race([workgroupKnown, redshift])
-  } else if (wantRedshift && params.clusterIdentifier) {
-    redshift = collectProvisioned(ctx, clients.redshift, params.clusterIdentifier)
+  } else if (wantRedshift && named?.kind === 'cluster') {
+    redshift = collectProvisioned(ctx, clients.redshift, named.name)
     workgroupKnown = redshift
   }
   tasks.push(guard(ctx, ['/redshift'], () => redshift))
@@ -292,17 +297,11 @@ async function sqlTask(
   redshift: Promise<RedshiftOutcome | undefined>,
   noResource: (outcome: RedshiftOutcome | undefined) => CollectionCause | undefined
 ): Promise<void> {
-  const { params } = ctx
+  const { collect } = ctx.params
   const markAll = (cause: CollectionCause): void =>
     ctx.unavailable('/sql', { ...cause, message: `${cause.message}: the SQL checks cannot run` })
 
-  const target = (database: string): DataApiTarget => ({
-    ...(params.workgroup ? { workgroupName: params.workgroup } : {}),
-    ...(params.clusterIdentifier ? { clusterIdentifier: params.clusterIdentifier } : {}),
-    ...(params.dataApiSecretArn ? { secretArn: params.dataApiSecretArn } : {}),
-    ...(params.dataApiDbUser ? { dbUser: params.dataApiDbUser } : {}),
-    database
-  })
+  const target = (database: string) => dataApiConnection(ctx.params, database)
 
   const isolated = (): { sqlCtx: CollectContext; commit: () => void } => {
     const { sql: _unused, ...rest } = ctx.state
@@ -319,11 +318,11 @@ async function sqlTask(
     }
   }
 
-  if (params.dataApiDatabase) {
+  if (collect.dataApiDatabase) {
     // The database is known: run alongside GetWorkgroup / DescribeClusters.
     const { sqlCtx, commit } = isolated()
     const [, outcome] = await Promise.all([
-      collectSql(sqlCtx, clients.data, target(params.dataApiDatabase)),
+      collectSql(sqlCtx, clients.data, target(collect.dataApiDatabase)),
       workgroupKnown
     ])
     const missing = noResource(outcome)
@@ -344,8 +343,8 @@ async function sqlTask(
 
 /** The live collector as `run.ts` calls it. */
 export async function collectLiveState(
-  config: { params: Parameters },
+  config: Pick<Parameters, 'target' | 'collect'>,
   needs: Needs
 ): Promise<{ state: AccountState; stats: CallStats }> {
-  return collectAwsState(config.params, needs)
+  return collectAwsState(config, needs)
 }

@@ -1,7 +1,7 @@
 import { DescribeClustersCommand, type Cluster, type RedshiftClient } from '@aws-sdk/client-redshift'
 import type { RedshiftState } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
-import { causeFrom, isMissing } from './context.js'
+import { causeFrom, isMissing } from '../../aws/call.js'
 import type { RedshiftOutcome } from './redshift-serverless.js'
 
 export function clusterState(c: Cluster, identifier: string): RedshiftState {

@@ -5,9 +5,10 @@ import {
   type RedshiftServerlessClient,
   type Workgroup
 } from '@aws-sdk/client-redshift-serverless'
-import type { CollectionCause, RedshiftRoleAssociation, RedshiftState } from '../../state/types.js'
+import { causeFrom, isMissing } from '../../aws/call.js'
+import { parseIamRoles } from '../../aws/redshift-iam-roles.js'
+import type { CollectionCause, RedshiftState } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
-import { causeFrom, isMissing } from './context.js'
 
 /** What reading the workgroup or cluster gave; the dependent collectors (security groups, SQL) start from it. */
 export type RedshiftOutcome =
@@ -15,37 +16,6 @@ export type RedshiftOutcome =
   /** `cause` says what was not found, for the facts that cannot be read without it. */
   | { kind: 'missing'; cause: CollectionCause }
   | { kind: 'unreadable'; cause: CollectionCause }
-
-const KEYS = '(?:iamRoleArn|applyStatus)'
-
-/**
- * Parses one entry of a namespace's `iamRoles`. GetNamespace returns stringified structs,
- * with the fields in either order: `IamRole(applyStatus=in-sync, iamRoleArn=arn:...)` or
- * `IamRole(iamRoleArn=arn:..., applyStatus=in-sync)`; a plain ARN is passed through.
- * A value runs up to the next `, <known key>=` so that ARNs holding ',' or '=' (both legal
- * in role names) survive.
- */
-export function parseIamRoleEntry(entry: string): RedshiftRoleAssociation | undefined {
-  const text = entry.trim()
-  if (text.startsWith('arn:')) return { arn: text }
-  const inner = /^IamRole\s*\((.*)\)$/s.exec(text)?.[1]
-  if (inner === undefined) return undefined
-  const field = (key: string): string | undefined =>
-    new RegExp(`(?:^|,)\\s*${key}=(.*?)\\s*(?=,\\s*${KEYS}=|$)`, 's').exec(inner)?.[1]
-  const arn = field('iamRoleArn')
-  if (!arn) return undefined
-  const applyStatus = field('applyStatus')
-  return applyStatus ? { arn, applyStatus } : { arn }
-}
-
-export function parseIamRoles(entries: string[] | undefined): RedshiftRoleAssociation[] {
-  const out: RedshiftRoleAssociation[] = []
-  for (const entry of entries ?? []) {
-    const parsed = parseIamRoleEntry(entry)
-    if (parsed) out.push(parsed)
-  }
-  return out
-}
 
 function workgroupState(w: Workgroup, name: string): RedshiftState {
   const port = w.endpoint?.port ?? w.port

@@ -11,7 +11,7 @@
  * Set operations only combine columns of one type category (r_UNION: no implicit conversion between
  * categories), so every UNION ALL branch casts each column to VARCHAR; booleans never meet a UNION.
  */
-import { queryText as lit } from './sql-text.js'
+import { queryText as lit } from '../../aws/sql-text.js'
 import { ACCESS_SYSTEM_TABLE, CREATE_EXTERNAL_FUNCTION, CREATE_FUNCTION } from './sql-grants.js'
 
 export type StatementClass = 'leader-catalog' | 'system-views'

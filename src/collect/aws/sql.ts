@@ -8,7 +8,7 @@
  * privilege can take is judged in sql-grants.ts, from the rows read here.
  */
 import type { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
-import type { SourceSchema } from '../../config/parameters.js'
+import type { SourceSchema, TargetParameters } from '../../config/parameters.js'
 import type {
   CollectionCause,
   SqlFutureTableOwner,
@@ -17,8 +17,8 @@ import type {
   SqlTablePrivilege
 } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
-import { runSql, SERVICE, type Cell, type DataApiTarget } from './data-api.js'
-import { causeOf } from './errors.js'
+import { runSql, SERVICE, type Cell, type DataApiConnection } from '../../aws/data-api.js'
+import { causeOf } from '../../aws/errors.js'
 import {
   ACCESS_SYSTEM_TABLE,
   CREATE_EXTERNAL_FUNCTION,
@@ -37,8 +37,6 @@ import {
   sourceGrantsSql,
   type AuditStatement
 } from './sql-statements.js'
-
-export { runSql, type Cell, type DataApiTarget, type SqlResult } from './data-api.js'
 
 type Row = Record<string, Cell>
 type Fact = 'database' | 'user' | 'databasePrivileges' | 'functionRole' | 'exfuncUsage' | 'sourceSchemas' | 'externalFunction'
@@ -59,8 +57,8 @@ export const FEEDS: Readonly<Record<Fact, readonly string[]>> = {
 export const SCHEMAS_PER_STATEMENT = 50
 
 /** The statements the wanted facts need, for the collector and for doctor. */
-export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, target: Pick<DataApiTarget, 'database'>): AuditStatement[] {
-  const p = ctx.params
+export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, target: Pick<DataApiConnection, 'database'>): AuditStatement[] {
+  const p = ctx.params.target
   const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`))
   if (wanted.length === 0) return []
   const needs = (key: string) => wanted.some((f) => FEEDS[f].some((s) => s === key || (s === 'source:' && key.startsWith('source:'))))
@@ -100,7 +98,7 @@ export function auditStatements(ctx: Pick<CollectContext, 'params' | 'needs'>, t
   return statements
 }
 
-function grantsStatement(p: CollectContext['params'], wanted: readonly Fact[], database: string, languageHere: boolean): AuditStatement {
+function grantsStatement(p: TargetParameters, wanted: readonly Fact[], database: string, languageHere: boolean): AuditStatement {
   const databases = [...new Set([p.database, ...(wanted.includes('sourceSchemas') ? p.sourceSchemas.map((s) => s.database) : [])])]
   return {
     key: 'grants',
@@ -237,13 +235,13 @@ interface Failure {
  * statements start at once; each fact is computed once the statements feeding it have answered.
  * Failures become unavailable facts; it never throws.
  */
-export async function collectSql(ctx: CollectContext, client: RedshiftDataClient, target: DataApiTarget): Promise<void> {
+export async function collectSql(ctx: CollectContext, client: RedshiftDataClient, target: DataApiConnection): Promise<void> {
   const failures: Failure[] = []
   const wanted = FACTS.filter((f) => ctx.needs(`/sql/${f}`)).map((f) => `/sql/${f}`)
   try {
     if (wanted.length === 0) return
-    const p = ctx.params
-    const deadline = Date.now() + p.timeoutSeconds * 1000
+    const p = ctx.params.target
+    const deadline = Date.now() + ctx.params.collect.timeoutSeconds * 1000
     const statements = auditStatements(ctx, target)
     const outcomes = new Map<string, Outcome>()
     const runOne = async (s: AuditStatement) => {
@@ -281,8 +279,8 @@ export async function collectSql(ctx: CollectContext, client: RedshiftDataClient
 
 function fill(
   ctx: CollectContext,
-  p: CollectContext['params'],
-  target: DataApiTarget,
+  p: TargetParameters,
+  target: DataApiConnection,
   statements: AuditStatement[],
   outcomes: Map<string, Outcome>,
   failures: Failure[]
@@ -405,7 +403,7 @@ function fill(
 }
 
 function fillSourceSchemas(
-  p: CollectContext['params'],
+  p: TargetParameters,
   statements: AuditStatement[],
   outcomes: Map<string, Outcome>,
   cargo: Identity,
@@ -451,7 +449,7 @@ function fillSourceSchemas(
 
 /** One source schema, every path considered: grants, PUBLIC, groups, roles, scoped permissions, ownership. */
 export function sourceSchemaState(
-  p: Pick<CollectContext['params'], 'dbUser' | 'sourceTableOwners'>,
+  p: Pick<TargetParameters, 'dbUser' | 'sourceTableOwners'>,
   database: string,
   schema: string,
   catalogRows: Row[],

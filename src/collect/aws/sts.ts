@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts'
 import type { CollectContext } from '../types.js'
-import { causeFrom } from './context.js'
+import { causeFrom } from '../../aws/call.js'
 
 /**
  * GetCallerIdentity -> `/source/accountId`. Nothing waits on it except, when the role is

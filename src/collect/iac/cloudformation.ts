@@ -37,5 +37,5 @@ export function stateFromCloudFormation(templateText: string, options: CloudForm
   const given = parameterProblems(template, options.parameters ?? {})
   if (given.length > 0) throw new ConfigError(given.map((message) => ({ where: { input: 'cloudformation-parameters' }, message })))
   const model = cloudFormationModel(new Template(template, options), lineOf, options)
-  return assemble(model, options.params, options.now ?? new Date())
+  return assemble(model, options.params.target, options.now ?? new Date())
 }

@@ -88,7 +88,7 @@ export interface LoadIacOptions {
  * AccountState the account will have after apply. Unreadable or unrecognised files are a
  * ConfigError naming the file (and line, where there is one).
  */
-export function loadIacState(file: string, params: Parameters, cwd: string = process.cwd(), options: LoadIacOptions = {}): AccountState {
+export function loadIacState(file: string, params: Pick<Parameters, 'target'>, cwd: string = process.cwd(), options: LoadIacOptions = {}): AccountState {
   const path = resolve(cwd, file)
   let text: string
   try {

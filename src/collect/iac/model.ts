@@ -1,4 +1,5 @@
-import type { Parameters } from '../../config/parameters.js'
+import type { TargetParameters } from '../../config/parameters.js'
+import { targetOf } from '../../state/target.js'
 import { evaluatePolicies } from '../../policy/iam-policy.js'
 import { cidrContains } from '../../policy/ingress.js'
 import type {
@@ -216,7 +217,7 @@ class Assembler {
 
   constructor(
     private readonly model: IacModel,
-    private readonly params: Parameters,
+    private readonly params: TargetParameters,
     private readonly now: Date,
     private readonly account: string | undefined
   ) {
@@ -245,7 +246,8 @@ class Assembler {
 
   build(): AccountState {
     const { params, model } = this
-    const deployment = params.clusterIdentifier ? 'provisioned' : params.workgroup ? 'serverless' : undefined
+    const named = targetOf(params).named
+    const deployment = named ? (named.kind === 'cluster' ? 'provisioned' : 'serverless') : undefined
     const state: AccountState = {
       schemaVersion: 1,
       source: {
@@ -290,11 +292,12 @@ class Assembler {
 
   private redshift(): RedshiftState | null | undefined {
     const { params, model } = this
-    const wanted = params.workgroup ?? params.clusterIdentifier
-    const deployment = params.clusterIdentifier ? 'provisioned' : 'serverless'
-    const kindName = deployment === 'provisioned' ? 'cluster' : 'workgroup'
+    const named = targetOf(params).named
+    const wanted = named?.name
+    const kindName = named?.kind ?? 'workgroup'
+    const deployment = kindName === 'cluster' ? 'provisioned' : 'serverless'
     let candidates = model.redshifts.filter((r) => r.deployment === deployment)
-    if (!params.workgroup && !params.clusterIdentifier) candidates = model.redshifts
+    if (!named) candidates = model.redshifts
     const found = wanted === undefined ? (candidates.length === 1 ? candidates[0] : undefined) : candidates.find((r) => r.name.ok && r.name.value === wanted)
     if (!found) {
       const unnamed = candidates.find((r) => !r.name.ok)
@@ -694,7 +697,7 @@ class Assembler {
 }
 
 /** The account as it will be after apply, as far as the IaC describes it. */
-export function assemble(model: IacModel, params: Parameters, now: Date = new Date()): AccountState {
+export function assemble(model: IacModel, params: TargetParameters, now: Date = new Date()): AccountState {
   const account = accountOf(model)
   // ARNs computed without the account (a role created by this change) get it now, before
   // they are compared with ARNs the IaC spells out.

@@ -63,5 +63,5 @@ export function stateFromTerraformPlan(planJson: unknown, options: TerraformOpti
   }
   const index = new PlanIndex(planJson, options)
   const model = terraformModel(index, new TerraformValues(index), new TerraformLocations(index))
-  return assemble(model, options.params, options.now ?? new Date())
+  return assemble(model, options.params.target, options.now ?? new Date())
 }

@@ -20,7 +20,7 @@ export const authorizeCargoIngress: RemediationAction = {
       else if (!groups.some((g) => g.id === groupId)) ctx.planner.addManual(f, `security group ${groupId} was not found in EC2`)
       else {
         const port = redshift.endpoint?.port
-        const missing = ctx.params.cargoIps.filter((cidr) => !judgeAdmitted(groups, [cidr], port).ok)
+        const missing = ctx.params.target.cargoIps.filter((cidr) => !judgeAdmitted(groups, [cidr], port).ok)
         if (missing.length === 0) ctx.planner.nothingToDo(f, "every Cargo address is admitted already; the rule fails for another reason")
         for (const cidr of missing) {
           const v6 = cidr.includes(':')

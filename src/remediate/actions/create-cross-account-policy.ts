@@ -8,7 +8,7 @@ import type { PlanContext, RemediationAction } from './types.js'
 
 function createPolicy(ctx: PlanContext, f: Finding, cargo: string): void {
   const { params, accountId } = ctx
-  if (!params.policyName) {
+  if (!params.target.policyName) {
     ctx.planner.addManual(f, 'set the policy-name input to let apply create the policy (the name is yours to choose)')
     return
   }
@@ -17,20 +17,20 @@ function createPolicy(ctx: PlanContext, f: Finding, cargo: string): void {
     return
   }
   const doc = document([crossAccountStatement(cargo)])
-  const arn = `arn:${ctx.target.partition}:iam::${accountId}:policy/${params.policyName}`
+  const arn = `arn:${ctx.target.partition}:iam::${accountId}:policy/${params.target.policyName}`
   const step = ctx.add(
     {
       id: 'create-cross-account-policy',
       action: 'create-cross-account-policy',
       service: 'iam',
       operation: 'CreatePolicy',
-      request: { PolicyName: params.policyName, PolicyDocument: doc, Description: `Lets Redshift assume Cargo's role (${CARGO_TAG})` },
+      request: { PolicyName: params.target.policyName, PolicyDocument: doc, Description: `Lets Redshift assume Cargo's role (${CARGO_TAG})` },
       resource: arn,
       cli: awsCli('iam', 'create-policy', [
-        ['policy-name', params.policyName],
+        ['policy-name', params.target.policyName],
         ['policy-document', json(doc)]
       ]),
-      description: `Create the customer-managed policy ${params.policyName} allowing sts:AssumeRole on Cargo's role ${cargo}.`
+      description: `Create the customer-managed policy ${params.target.policyName} allowing sts:AssumeRole on Cargo's role ${cargo}.`
     },
     [f]
   )
@@ -84,7 +84,7 @@ export const createCrossAccountPolicy: RemediationAction = {
     const policy = ctx.state.iam.crossAccountPolicy
     ctx.provide('cross-account-policy', { ...(policy?.arn ? { arn: policy.arn } : {}) })
     for (const f of findings.slice(0, 1)) {
-      const cargo = ctx.params.cargoRoleArn
+      const cargo = ctx.params.target.cargoRoleArn
       if (!cargo) ctx.planner.addManual(f, "input 'cargo-role-arn' is not set")
       else if (policy === undefined) ctx.planner.addManual(f, 'the cross-account policy was not read')
       else if (policy === null) createPolicy(ctx, f, cargo)

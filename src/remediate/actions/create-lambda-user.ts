@@ -14,8 +14,8 @@ export const createLambdaUser: RemediationAction = {
     const { partition } = ctx.target
     for (const f of findings.slice(0, 1)) {
       const user = ctx.state.iam.lambdaUser
-      const name = params.lambdaUser
-      const accepted = params.lambdaUserPolicyArns.length > 0 ? params.lambdaUserPolicyArns : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
+      const name = params.target.lambdaUser
+      const accepted = params.target.lambdaUserPolicyArns.length > 0 ? params.target.lambdaUserPolicyArns : [`arn:${partition}:iam::aws:policy/AWSLambda_FullAccess`]
       const policy = accepted[0] as string
       const userArn = user?.arn || (accountId ? `arn:${partition}:iam::${accountId}:user/${name}` : `iam:user/${name}`)
       if (user === undefined) {

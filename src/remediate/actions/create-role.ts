@@ -24,7 +24,7 @@ export const createRole: RemediationAction = {
   permissions: ['iam:CreateRole', 'iam:GetRole'],
   plan(ctx, findings) {
     const role = ctx.state.iam.role
-    const roleName = role?.name ?? ctx.params.roleName
+    const roleName = role?.name ?? ctx.params.target.roleName
     const provided = { ...(roleName ? { name: roleName } : {}), ...(role?.arn ? { arn: role.arn } : {}), exists: Boolean(role) }
     ctx.provide('role', provided)
     if (role !== null) return

@@ -13,7 +13,7 @@ export const enablePublicAccess: RemediationAction = {
     const region = ctx.target.region
     for (const f of findings.slice(0, 1)) {
       if (!redshift) ctx.planner.addManual(f, noRedshift(ctx))
-      else if (!ctx.params.allowPublicAccess) {
+      else if (!ctx.params.remediation.allowPublicAccess) {
         ctx.planner.addManual(
           f,
           'allow-public-access is false: making Redshift publicly accessible opens its endpoint to the internet (the security groups still filter it), so apply does it only when allow-public-access is true'

@@ -43,9 +43,9 @@ export function sqlBlocker(ctx: PlanContext, database: boolean): string | undefi
   const userExists = ctx.provided('db-user')?.exists ?? ctx.sql.user?.exists === true
   const databaseExists = ctx.provided('database')?.exists ?? ctx.sql.database?.exists === true
   return !userExists
-    ? `user ${ctx.params.dbUser} does not exist and this plan does not create it (see sql-user)`
+    ? `user ${ctx.params.target.dbUser} does not exist and this plan does not create it (see sql-user)`
     : database && !databaseExists
-      ? `database ${ctx.params.database} does not exist and this plan does not create it (see sql-database)`
+      ? `database ${ctx.params.target.database} does not exist and this plan does not create it (see sql-database)`
       : undefined
 }
 

@@ -19,17 +19,17 @@ export const sqlCreateDatabase: RemediationAction = {
     const dataApi = ctx.target.dataApi
     let step: PlanStep | undefined
     for (const f of findings.slice(0, 1)) {
-      if (dataApi.database === params.database) {
-        ctx.planner.addManual(f, `the Data API connects to ${params.database} itself, which does not exist; set data-api-database to another database (e.g. dev)`)
+      if (dataApi.database === params.target.database) {
+        ctx.planner.addManual(f, `the Data API connects to ${params.target.database} itself, which does not exist; set data-api-database to another database (e.g. dev)`)
       } else {
         step = ctx.sqlStep(
           {
             id: 'sql-create-database',
             action: 'sql-create-database',
-            sql: sql.createDatabaseSql(params.database),
+            sql: sql.createDatabaseSql(params.target.database),
             database: dataApi.database,
-            resource: `sql:database/${params.database}`,
-            description: `Create the database ${params.database}, on its own (CREATE DATABASE cannot run inside a transaction).`
+            resource: `sql:database/${params.target.database}`,
+            description: `Create the database ${params.target.database}, on its own (CREATE DATABASE cannot run inside a transaction).`
           },
           [f]
         )

@@ -14,18 +14,18 @@ export const sqlCreateUser: RemediationAction = {
     let step: PlanStep | undefined
     for (const f of findings.slice(0, 1)) {
       if (ctx.sql.user?.exists) {
-        ctx.planner.addManual(f, `user ${params.dbUser} is a superuser; this tool never narrows privileges (ALTER USER ${params.dbUser} NOCREATEUSER by hand, if that is intended)`)
-      } else if (params.dbUserPassword === undefined) {
+        ctx.planner.addManual(f, `user ${params.target.dbUser} is a superuser; this tool never narrows privileges (ALTER USER ${params.target.dbUser} NOCREATEUSER by hand, if that is intended)`)
+      } else if (params.remediation.dbUserPassword === undefined) {
         ctx.planner.addManual(f, 'no db-user-password was given, so apply does not create the user (pass it as a secret; it is never written to the plan)')
       } else {
         step = ctx.sqlStep(
           {
             id: 'sql-create-user',
             action: 'sql-create-user',
-            sql: sql.createUserSql(params.dbUser),
+            sql: sql.createUserSql(params.target.dbUser),
             database: ctx.target.dataApi.database,
-            resource: `sql:user/${params.dbUser}`,
-            description: `Create the database user ${params.dbUser} (not a superuser) with the password given in db-user-password.`,
+            resource: `sql:user/${params.target.dbUser}`,
+            description: `Create the database user ${params.target.dbUser} (not a superuser) with the password given in db-user-password.`,
             needsPassword: true
           },
           [f]

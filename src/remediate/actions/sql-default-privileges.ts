@@ -11,7 +11,7 @@ export const sqlDefaultPrivileges: RemediationAction = {
   options: REMEDIATION_ACTION_OPTIONS['sql-default-privileges'],
   permissions: [...DATA_API_PERMISSIONS],
   plan(ctx, findings) {
-    const user = ctx.params.dbUser
+    const user = ctx.params.target.dbUser
     for (const f of findings) {
       const schema = schemaOf(ctx, f)
       const missing = sqlBlocker(ctx, false)

@@ -15,7 +15,7 @@ export const sqlFunctionRole: RemediationAction = {
   plan(ctx, findings) {
     const { params } = ctx
     const database = ctx.target.dataApi.database
-    const name = params.functionRole
+    const name = params.target.functionRole
     for (const f of findings.slice(0, 1)) {
       const role = ctx.sql.functionRole
       if (!role) {
@@ -56,10 +56,10 @@ export const sqlFunctionRole: RemediationAction = {
             {
               id: 'sql-grant-function-role',
               action: 'sql-function-role',
-              sql: sql.grantRoleSql(name, params.dbUser),
+              sql: sql.grantRoleSql(name, params.target.dbUser),
               database,
               resource: `sql:role/${name}`,
-              description: `Grant the role ${name} to ${params.dbUser}.`,
+              description: `Grant the role ${name} to ${params.target.dbUser}.`,
               dependsOn: [createStep?.id, userStepId(ctx)]
             },
             [f]

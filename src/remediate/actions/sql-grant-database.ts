@@ -22,10 +22,10 @@ export const sqlGrantDatabase: RemediationAction = {
           {
             id: 'sql-grant-database',
             action: 'sql-grant-database',
-            sql: sql.grantDatabaseSql(params.database, params.dbUser),
+            sql: sql.grantDatabaseSql(params.target.database, params.target.dbUser),
             database: ctx.target.dataApi.database,
-            resource: `sql:database/${params.database}`,
-            description: `Grant ALL on database ${params.database} to ${params.dbUser} (CREATE and TEMP).`,
+            resource: `sql:database/${params.target.database}`,
+            description: `Grant ALL on database ${params.target.database} to ${params.target.dbUser} (CREATE and TEMP).`,
             dependsOn: [databaseStepId(ctx), userStepId(ctx)]
           },
           [f]

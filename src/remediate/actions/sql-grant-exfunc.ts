@@ -20,10 +20,10 @@ export const sqlGrantExfunc: RemediationAction = {
           {
             id: 'sql-grant-exfunc',
             action: 'sql-grant-exfunc',
-            sql: sql.grantExfuncSql(params.dbUser),
-            database: params.database,
-            resource: `sql:database/${params.database}`,
-            description: `Grant USAGE ON LANGUAGE exfunc to ${params.dbUser}, in database ${params.database} (language privileges are per database).`,
+            sql: sql.grantExfuncSql(params.target.dbUser),
+            database: params.target.database,
+            resource: `sql:database/${params.target.database}`,
+            description: `Grant USAGE ON LANGUAGE exfunc to ${params.target.dbUser}, in database ${params.target.database} (language privileges are per database).`,
             dependsOn: [databaseStepId(ctx), userStepId(ctx)]
           },
           [f]

@@ -13,7 +13,7 @@ export function schemaOf(ctx: PlanContext, f: Finding): SqlSourceSchemaState | u
 }
 
 function grant(ctx: PlanContext, f: Finding, schema: SqlSourceSchemaState): void {
-  const user = ctx.params.dbUser
+  const user = ctx.params.target.dbUser
   const where = `${schema.database}.${schema.schema}`
   const lacking = schema.tables.filter((t) => !t.select).length
   if (!schema.usage) {

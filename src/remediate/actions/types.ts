@@ -4,12 +4,11 @@
  * set loads against src/config/remediation-actions.ts, which the config layer owns) and the IAM
  * actions apply needs to carry its steps out.
  */
-import type { Parameters } from '../../config/parameters.js'
 import type { RemediationActionId } from '../../config/remediation-actions.js'
 import type { Rule } from '../../config/rule-set.types.js'
 import type { Finding } from '../../evaluate/types.js'
 import type { AccountState, SqlState } from '../../state/types.js'
-import type { NewStep, Planner } from '../planner.js'
+import type { NewStep, PlanParameters, Planner } from '../planner.js'
 import type { PlanStep, PlanTarget } from '../types.js'
 
 /**
@@ -31,7 +30,7 @@ export interface Provided {
 
 export interface PlanContext {
   readonly state: AccountState
-  readonly params: Parameters
+  readonly params: PlanParameters
   readonly target: PlanTarget
   readonly rules: Rule[] | undefined
   /** The account id, from the state or the role's ARN. */

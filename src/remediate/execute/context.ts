@@ -2,8 +2,9 @@
  * What every step executor is handed, and the shared helpers: error codes, bounded polling with
  * backoff, and retrying a whole read-check-write attempt when the service says it is busy.
  */
-import type { AwsClients } from '../../collect/aws/clients.js'
-import { CollectionError, type CollectContext } from '../../collect/types.js'
+import type { AwsCall } from '../../aws/call.js'
+import type { AwsClients } from '../../aws/clients.js'
+import { AwsCallError } from '../../aws/errors.js'
 import type { Parameters } from '../../config/parameters.js'
 import type { Plan, PlanStep, StepResult } from '../types.js'
 
@@ -22,10 +23,10 @@ export const DEFAULT_POLL: PollOptions = { firstMs: 1000, maxMs: 15_000, timeout
 
 export interface ExecContext {
   plan: Plan
-  params: Parameters
+  params: Pick<Parameters, 'target' | 'collect' | 'remediation'>
   clients: AwsClients
-  /** A CollectContext whose `call` bounds, counts and maps every AWS call (errors become CollectionError). */
-  ctx: CollectContext
+  /** Bounds, counts and maps every AWS call (errors become AwsCallError). */
+  call: AwsCall
   poll: PollOptions
   /** Tells the log that the step is waiting (for a resource to settle, or to retry). */
   waiting(step: PlanStep, message: string): void
@@ -41,14 +42,14 @@ export type Executor = (step: PlanStep, x: ExecContext) => Promise<ExecResult>
 
 /** The error code of a failed call: the IAM/EC2 code, or the SDK error's name. */
 export function codeOf(err: unknown): string {
-  if (err instanceof CollectionError) return err.cause.code ?? ''
+  if (err instanceof AwsCallError) return err.cause.code ?? ''
   const e = err as { name?: unknown; Code?: unknown } | null
   if (typeof e?.Code === 'string') return e.Code
   return typeof e?.name === 'string' ? e.name : ''
 }
 
 export function messageOf(err: unknown): string {
-  if (err instanceof CollectionError) return err.cause.message
+  if (err instanceof AwsCallError) return err.cause.message
   return err instanceof Error ? err.message : String(err)
 }
 
@@ -62,9 +63,9 @@ export function requestString(step: PlanStep, key: string): string {
 export const changed = (detail: string): ExecResult => ({ result: 'changed', detail })
 export const alreadyDone = (detail: string): ExecResult => ({ result: 'already-done', detail })
 
-/** A failure of our own making (not an AWS error), in the same shape as the collector's. */
-export function failure(service: string, operation: string, code: string, message: string): CollectionError {
-  return new CollectionError({ service, operation, code, message })
+/** A failure of our own making (not an AWS error), in the same shape as an AWS call's. */
+export function failure(service: string, operation: string, code: string, message: string): AwsCallError {
+  return new AwsCallError({ service, operation, code, message })
 }
 
 /** Reads until `ready`, waiting firstMs, 2x, 4x ... up to maxMs between reads, for at most timeoutMs. */

@@ -3,14 +3,14 @@
  * DATABASE never sits in a transaction block. An 'already exists' answer is done once a catalogue
  * read confirms it. The password is put in only here and scrubbed from any error.
  */
-import { runSql, type DataApiTarget } from '../../collect/aws/sql.js'
-import { CollectionError } from '../../collect/types.js'
+import { runSql, type DataApiConnection } from '../../aws/data-api.js'
+import { AwsCallError } from '../../aws/errors.js'
 import * as sql from '../sql.js'
 import type { PlanStep } from '../types.js'
 import { alreadyDone, changed, failure, messageOf, type ExecContext, type Executor } from './context.js'
 
 /** The connection exactly as the step's request names it (what the reviewer saw). */
-function target(step: PlanStep): DataApiTarget {
+function target(step: PlanStep): DataApiConnection {
   const r = step.request
   const text = (key: string): string | undefined => (typeof r[key] === 'string' && r[key] !== '' ? (r[key] as string) : undefined)
   const workgroupName = text('WorkgroupName')
@@ -33,15 +33,15 @@ function target(step: PlanStep): DataApiTarget {
 /** The catalogue check that confirms an 'already exists' answer, per kind of CREATE. */
 function existenceCheck(step: PlanStep, x: ExecContext): string | undefined {
   const p = x.params
-  if (step.action === 'sql-create-database') return sql.databaseExistsSql(p.database)
-  if (step.action === 'sql-create-user') return sql.userExistsSql(p.dbUser)
-  if (step.id === 'sql-create-function-role') return sql.roleExistsSql(p.functionRole)
+  if (step.action === 'sql-create-database') return sql.databaseExistsSql(p.target.database)
+  if (step.action === 'sql-create-user') return sql.userExistsSql(p.target.dbUser)
+  if (step.id === 'sql-create-function-role') return sql.roleExistsSql(p.target.functionRole)
   return undefined
 }
 
 function scrub(err: unknown, secret: string | undefined): unknown {
-  if (!secret || !(err instanceof CollectionError) || !err.cause.message.includes(secret)) return err
-  return new CollectionError({ ...err.cause, message: err.cause.message.split(secret).join('***') })
+  if (!secret || !(err instanceof AwsCallError) || !err.cause.message.includes(secret)) return err
+  return new AwsCallError({ ...err.cause, message: err.cause.message.split(secret).join('***') })
 }
 
 export const dataExecutors: Record<string, Executor> = {
@@ -50,7 +50,7 @@ export const dataExecutors: Record<string, Executor> = {
       throw failure('redshift-data', 'ExecuteStatement', 'InvalidPlan', `step ${step.id} has no sql or database`)
     }
     let text = step.sql
-    const password = step.needsPassword ? x.params.dbUserPassword : undefined
+    const password = step.needsPassword ? x.params.remediation.dbUserPassword : undefined
     if (step.needsPassword) {
       if (password === undefined) {
         throw failure('redshift-data', 'ExecuteStatement', 'MissingPassword', `step ${step.id} creates the DB user: give the db-user-password input`)
@@ -58,14 +58,16 @@ export const dataExecutors: Record<string, Executor> = {
       text = sql.fillPassword(text, password)
     }
     const connection = target(step)
+    // Each statement, and the check after it, gets the audit's timeout of its own.
+    const deadline = () => Date.now() + x.params.collect.timeoutSeconds * 1000
     try {
-      await runSql(x.ctx, x.clients.data, connection, step.database, text)
+      await runSql(x, x.clients.data, connection, step.database, text, deadline())
       return changed(`ran in ${step.database}: ${step.sql}`)
     } catch (err) {
       const clean = scrub(err, password)
       const check = existenceCheck(step, x)
       if (!check || !/already exists/i.test(messageOf(clean))) throw clean
-      const found = await runSql(x.ctx, x.clients.data, connection, step.database, check)
+      const found = await runSql(x, x.clients.data, connection, step.database, check, deadline())
       if (found.rows.length === 0) throw clean
       return alreadyDone(`${step.resource} exists already`)
     }

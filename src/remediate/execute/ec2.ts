@@ -20,13 +20,13 @@ export const ec2Executors: Record<string, Executor> = {
     const permissions = permissionsOf(step.request)
     const wanted = permissions.flatMap((p) => cidrsOf(p).map((cidr) => ({ protocol: p.IpProtocol ?? '-1', cidr })))
     try {
-      await x.ctx.call('ec2', 'AuthorizeSecurityGroupIngress', (abortSignal) =>
+      await x.call('ec2', 'AuthorizeSecurityGroupIngress', (abortSignal) =>
         x.clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }), { abortSignal })
       )
       return changed(`admitted ${wanted.map((w) => w.cidr).join(', ')} (all traffic) in ${groupId}`)
     } catch (err) {
       if (codeOf(err) !== 'InvalidPermission.Duplicate') throw err
-      const out = await x.ctx.call('ec2', 'DescribeSecurityGroups', (abortSignal) =>
+      const out = await x.call('ec2', 'DescribeSecurityGroups', (abortSignal) =>
         x.clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }), { abortSignal })
       )
       const present = (out.SecurityGroups ?? []).flatMap((g) => g.IpPermissions ?? [])

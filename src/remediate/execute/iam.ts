@@ -13,12 +13,10 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetUserCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
   UpdateAssumeRolePolicyCommand,
   type AttachedPolicy
 } from '@aws-sdk/client-iam'
-import { paginate } from '../../collect/aws/context.js'
+import { listAttachedPolicies } from '../../aws/iam.js'
 import { parsePolicyDocument } from '../../policy/iam-policy.js'
 import type { PolicyDocument, PolicyStatement } from '../../state/types.js'
 import { canonicalJson } from '../digest.js'
@@ -44,20 +42,8 @@ function has(document: PolicyDocument, statement: PolicyStatement): boolean {
   return statementsOf(document).some((s) => canonicalJson(s) === key)
 }
 
-async function attachedTo(x: ExecContext, kind: 'role' | 'user', name: string): Promise<AttachedPolicy[]> {
-  const { iam } = x.clients
-  return paginate(async (marker) => {
-    if (kind === 'role') {
-      const out = await x.ctx.call('iam', 'ListAttachedRolePolicies', (abortSignal) =>
-        iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, ...(marker ? { Marker: marker } : {}) }), { abortSignal })
-      )
-      return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
-    }
-    const out = await x.ctx.call('iam', 'ListAttachedUserPolicies', (abortSignal) =>
-      iam.send(new ListAttachedUserPoliciesCommand({ UserName: name, ...(marker ? { Marker: marker } : {}) }), { abortSignal })
-    )
-    return { items: out.AttachedPolicies, next: out.IsTruncated ? out.Marker : undefined }
-  })
+function attachedTo(x: ExecContext, kind: 'role' | 'user', name: string): Promise<AttachedPolicy[]> {
+  return listAttachedPolicies(x, x.clients.iam, kind, name)
 }
 
 /**
@@ -72,11 +58,11 @@ async function createOrConfirm(
   createdDetail = `created ${what}`
 ): Promise<ExecResult> {
   try {
-    await x.ctx.call('iam', create.operation, create.send)
+    await x.call('iam', create.operation, create.send)
     return changed(createdDetail)
   } catch (err) {
     if (!alreadyExists(err)) throw err
-    await x.ctx.call('iam', reread.operation, reread.send)
+    await x.call('iam', reread.operation, reread.send)
     return alreadyDone(`${what} exists already`)
   }
 }
@@ -106,9 +92,9 @@ export const iamExecutors: Record<string, Executor> = {
   async CreatePolicyVersion(step, x) {
     const arn = requestString(step, 'PolicyArn')
     const add = additions(step)
-    const policy = await x.ctx.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }), { abortSignal }))
+    const policy = await x.call('iam', 'GetPolicy', (abortSignal) => x.clients.iam.send(new GetPolicyCommand({ PolicyArn: arn }), { abortSignal }))
     const versionId = policy.Policy?.DefaultVersionId ?? 'v1'
-    const version = await x.ctx.call('iam', 'GetPolicyVersion', (abortSignal) =>
+    const version = await x.call('iam', 'GetPolicyVersion', (abortSignal) =>
       x.clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId }), { abortSignal })
     )
     // The new version replaces the old as default: without the current document there is
@@ -123,7 +109,7 @@ export const iamExecutors: Record<string, Executor> = {
     if (missing.length === 0) return alreadyDone(`the default version ${versionId} of ${arn} allows it already`)
     const merged = withStatements(fresh, missing)
     try {
-      const out = await x.ctx.call('iam', 'CreatePolicyVersion', (abortSignal) =>
+      const out = await x.call('iam', 'CreatePolicyVersion', (abortSignal) =>
         x.clients.iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: JSON.stringify(merged), SetAsDefault: true }), {
           abortSignal
         })
@@ -163,7 +149,7 @@ export const iamExecutors: Record<string, Executor> = {
   async UpdateAssumeRolePolicy(step, x) {
     const name = requestString(step, 'RoleName')
     const add = additions(step)
-    const role = await x.ctx.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
+    const role = await x.call('iam', 'GetRole', (abortSignal) => x.clients.iam.send(new GetRoleCommand({ RoleName: name }), { abortSignal }))
     // UpdateAssumeRolePolicy replaces the whole document: without the current one, stop.
     const current = role.Role?.AssumeRolePolicyDocument
     if (current === undefined) throw failure('iam', 'GetRole', 'MalformedResponse', `no trust policy returned for ${name}; nothing was changed`)
@@ -174,7 +160,7 @@ export const iamExecutors: Record<string, Executor> = {
     })
     if (missing.length === 0) return alreadyDone(`role ${name} trusts ${add.map((s) => serviceOfTrustStatement(s as unknown as Record<string, unknown>)).join(' and ')} already`)
     const merged = withStatements(fresh, missing)
-    await x.ctx.call('iam', 'UpdateAssumeRolePolicy', (abortSignal) =>
+    await x.call('iam', 'UpdateAssumeRolePolicy', (abortSignal) =>
       x.clients.iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: JSON.stringify(merged) }), {
         abortSignal
       })
@@ -186,7 +172,7 @@ export const iamExecutors: Record<string, Executor> = {
     const name = requestString(step, 'RoleName')
     const arn = requestString(step, 'PolicyArn')
     if ((await attachedTo(x, 'role', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
-    await x.ctx.call('iam', 'AttachRolePolicy', (abortSignal) =>
+    await x.call('iam', 'AttachRolePolicy', (abortSignal) =>
       x.clients.iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: arn }), { abortSignal })
     )
     return changed(`attached ${arn} to role ${name}`)
@@ -207,7 +193,7 @@ export const iamExecutors: Record<string, Executor> = {
     const name = requestString(step, 'UserName')
     const arn = requestString(step, 'PolicyArn')
     if ((await attachedTo(x, 'user', name)).some((a) => a.PolicyArn === arn)) return alreadyDone(`${arn} is attached to ${name} already`)
-    await x.ctx.call('iam', 'AttachUserPolicy', (abortSignal) =>
+    await x.call('iam', 'AttachUserPolicy', (abortSignal) =>
       x.clients.iam.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: arn }), { abortSignal })
     )
     return changed(`attached ${arn} to user ${name}`)

@@ -12,7 +12,7 @@ import {
   type Namespace,
   type Workgroup
 } from '@aws-sdk/client-redshift-serverless'
-import { parseIamRoles } from '../../collect/aws/redshift-serverless.js'
+import { parseIamRoles } from '../../aws/redshift-iam-roles.js'
 import type { PlanStep } from '../types.js'
 import { alreadyDone, changed, failure, pollUntil, requestString, retryWhenBusy, type ExecContext, type Executor } from './context.js'
 
@@ -22,7 +22,7 @@ const clusterBusy = (code: string) => code === 'InvalidClusterState' || code ===
 
 async function namespaceWhenAvailable(x: ExecContext, step: PlanStep, name: string): Promise<Namespace> {
   const read = async () => {
-    const out = await x.ctx.call(SLS, 'GetNamespace', (abortSignal) =>
+    const out = await x.call(SLS, 'GetNamespace', (abortSignal) =>
       x.clients.serverless.send(new GetNamespaceCommand({ namespaceName: name }), { abortSignal })
     )
     if (!out.namespace) throw failure(SLS, 'GetNamespace', 'ResourceNotFoundException', `namespace ${name} was not returned`)
@@ -33,7 +33,7 @@ async function namespaceWhenAvailable(x: ExecContext, step: PlanStep, name: stri
 
 async function workgroupWhenAvailable(x: ExecContext, step: PlanStep, name: string): Promise<Workgroup> {
   const read = async () => {
-    const out = await x.ctx.call(SLS, 'GetWorkgroup', (abortSignal) =>
+    const out = await x.call(SLS, 'GetWorkgroup', (abortSignal) =>
       x.clients.serverless.send(new GetWorkgroupCommand({ workgroupName: name }), { abortSignal })
     )
     if (!out.workgroup) throw failure(SLS, 'GetWorkgroup', 'ResourceNotFoundException', `workgroup ${name} was not returned`)
@@ -43,7 +43,7 @@ async function workgroupWhenAvailable(x: ExecContext, step: PlanStep, name: stri
 }
 
 async function cluster(x: ExecContext, id: string): Promise<Cluster> {
-  const out = await x.ctx.call('redshift', 'DescribeClusters', (abortSignal) =>
+  const out = await x.call('redshift', 'DescribeClusters', (abortSignal) =>
     x.clients.redshift.send(new DescribeClustersCommand({ ClusterIdentifier: id }), { abortSignal })
   )
   const c = out.Clusters?.find((k) => k.ClusterIdentifier === id)
@@ -74,7 +74,7 @@ export const redshiftExecutors: Record<string, Executor> = {
       const missing = merge.add.filter((arn) => !keep.includes(arn))
       if (missing.length === 0) return alreadyDone(`${merge.add.join(', ')} associated with ${name} already`)
       const defaultRole = ns.defaultIamRoleArn || merge.defaultIfNone
-      await x.ctx.call(SLS, 'UpdateNamespace', (abortSignal) =>
+      await x.call(SLS, 'UpdateNamespace', (abortSignal) =>
         x.clients.serverless.send(new UpdateNamespaceCommand({ namespaceName: name, iamRoles: [...keep, ...missing], defaultIamRoleArn: defaultRole }), {
           abortSignal
         })
@@ -91,7 +91,7 @@ export const redshiftExecutors: Record<string, Executor> = {
     return retryWhenBusy(x, step, serverlessBusy, async () => {
       const wg = await workgroupWhenAvailable(x, step, name)
       if (wg.publiclyAccessible === true) return alreadyDone(`workgroup ${name} is publicly accessible already`)
-      await x.ctx.call(SLS, 'UpdateWorkgroup', (abortSignal) =>
+      await x.call(SLS, 'UpdateWorkgroup', (abortSignal) =>
         x.clients.serverless.send(new UpdateWorkgroupCommand({ workgroupName: name, publiclyAccessible: true }), { abortSignal })
       )
       await workgroupWhenAvailable(x, step, name)
@@ -109,7 +109,7 @@ export const redshiftExecutors: Record<string, Executor> = {
       const c = await clusterWhen(x, step, id, `cluster ${id} to be available`, available)
       const missing = roles.filter((arn) => !associated(c, arn))
       if (missing.length === 0) return alreadyDone(`${roles.join(', ')} associated with cluster ${id} already`)
-      await x.ctx.call('redshift', 'ModifyClusterIamRoles', (abortSignal) =>
+      await x.call('redshift', 'ModifyClusterIamRoles', (abortSignal) =>
         x.clients.redshift.send(new ModifyClusterIamRolesCommand({ ClusterIdentifier: id, AddIamRoles: missing }), { abortSignal })
       )
       await clusterWhen(x, step, id, `the role to be in-sync on cluster ${id}`, (k) =>
@@ -125,7 +125,7 @@ export const redshiftExecutors: Record<string, Executor> = {
     return retryWhenBusy(x, step, clusterBusy, async () => {
       const c = await clusterWhen(x, step, id, `cluster ${id} to be available`, available)
       if (c.PubliclyAccessible === true) return alreadyDone(`cluster ${id} is publicly accessible already`)
-      await x.ctx.call('redshift', 'ModifyCluster', (abortSignal) =>
+      await x.call('redshift', 'ModifyCluster', (abortSignal) =>
         x.clients.redshift.send(new ModifyClusterCommand({ ClusterIdentifier: id, PubliclyAccessible: true }), { abortSignal })
       )
       await clusterWhen(x, step, id, `cluster ${id} to be available`, available)

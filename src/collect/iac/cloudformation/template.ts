@@ -7,7 +7,8 @@ import { deepEqual, firstUnresolved, NO_ATTRIBUTE, NO_VALUE, Unresolved } from '
 export interface CloudFormationOptions {
   /** The template, as named to the user (the state's source.file and every location's file). */
   file: string
-  params: Parameters
+  /** The names the template or plan is searched for. */
+  params: Pick<Parameters, 'target'>
   /** Parameter values to deploy with, over the template's Defaults. */
   parameters?: Record<string, unknown>
   now?: Date
@@ -42,8 +43,8 @@ export class Template {
     this.parameters = isRecord(template['Parameters']) ? template['Parameters'] : {}
     this.mappings = isRecord(template['Mappings']) ? template['Mappings'] : {}
     this.conditions = isRecord(template['Conditions']) ? template['Conditions'] : {}
-    this.region = options.params.region
-    this.partition = partitionOfRegion(this.region) ?? partitionOfArn(options.params.cargoRoleArn) ?? 'aws'
+    this.region = options.params.target.region
+    this.partition = partitionOfRegion(this.region) ?? partitionOfArn(options.params.target.cargoRoleArn) ?? 'aws'
     const resources = isRecord(template['Resources']) ? template['Resources'] : {}
     for (const [id, r] of Object.entries(resources)) {
       if (!isRecord(r)) continue

@@ -46,9 +46,9 @@ export class PlanIndex {
     const configuration = asRecord(plan['configuration'])
     this.root = this.moduleConfig(asRecord(configuration['root_module']), '', this.baseDir, [])
     this.readResources()
-    this.region = options.params.region ?? this.providerRegion(configuration)
+    this.region = options.params.target.region ?? this.providerRegion(configuration)
     this.account = this.findAccount()
-    this.partition = partitionOfRegion(this.region) ?? partitionOfArn(options.params.cargoRoleArn) ?? 'aws'
+    this.partition = partitionOfRegion(this.region) ?? partitionOfArn(options.params.target.cargoRoleArn) ?? 'aws'
   }
 
   // --- Reading the plan ----------------------------------------------------------

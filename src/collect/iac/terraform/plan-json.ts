@@ -10,7 +10,8 @@ import { isRecord } from '../common.js'
 export interface TerraformOptions {
   /** The plan JSON file, as named to the user (the state's source.file). */
   file: string
-  params: Parameters
+  /** The names the template or plan is searched for. */
+  params: Pick<Parameters, 'target'>
   /** The root module's directory, where the `.tf` files are; default: the plan file's directory. */
   baseDir?: string
   /** For relative paths; default: process.cwd(). */

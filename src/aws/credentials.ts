@@ -1,8 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types'
-import type { CollectionCause } from '../../state/types.js'
-import { CollectionError } from '../types.js'
-import { causeOf } from './errors.js'
+import type { CollectionCause } from '../state/types.js'
+import { AwsCallError, causeOf } from './errors.js'
 
 /*
  * Credentials of one fleet target: assumed from the job's own credentials (the SDK's default
@@ -44,7 +43,7 @@ export interface AssumedRoleCredentials extends AwsCredentialIdentityProvider {
 
 /** The failure of AssumeRole as a cause naming the action and the role, for every rule of the target. */
 export function assumeRoleCause(roleArn: string, err: unknown): CollectionCause {
-  const cause = err instanceof CollectionError ? err.cause : causeOf('sts', 'AssumeRole', err)
+  const cause = err instanceof AwsCallError ? err.cause : causeOf('sts', 'AssumeRole', err)
   return {
     ...cause,
     // Whatever the code (AccessDenied, a missing trust, a wrong external ID, an expired job token),

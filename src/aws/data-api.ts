@@ -1,6 +1,7 @@
 /**
  * Running one SQL statement through the Redshift Data API (ExecuteStatement, DescribeStatement with
- * backoff, every page of GetStatementResult). Shared by the SQL collector, remediation and doctor.
+ * backoff, every page of GetStatementResult), and the one description of where it connects. Shared
+ * by the SQL collector, remediation and doctor.
  */
 import {
   CancelStatementCommand,
@@ -11,18 +12,51 @@ import {
   type Field,
   type RedshiftDataClient
 } from '@aws-sdk/client-redshift-data'
-import type { CollectionCause } from '../../state/types.js'
-import { CollectionError, type CollectContext } from '../types.js'
-import { causeOf, isAccessDenied, TIMED_OUT_MESSAGE } from './errors.js'
+import { targetOf, type TargetNames } from '../state/target.js'
+import type { CollectionCause } from '../state/types.js'
+import type { AwsCaller } from './call.js'
+import { AwsCallError, causeOf, isAccessDenied, TIMED_OUT_MESSAGE } from './errors.js'
 
-/** Where and as whom the Data API runs the audit's statements. */
-export interface DataApiTarget {
+/**
+ * Where and as whom the Data API runs statements: the audit's catalogue reads and remediation's
+ * SQL steps connect the same way (a plan carries it as `target.dataApi`).
+ */
+export interface DataApiConnection {
   workgroupName?: string
   clusterIdentifier?: string
   secretArn?: string
   dbUser?: string
-  /** db used for account-wide checks */
+  /** The database account-wide statements run in (catalogue reads; CREATE DATABASE, CREATE USER, ...). */
   database: string
+}
+
+/** The inputs that say where the Data API connects: the target, and the collect parameters' session. */
+export interface DataApiSettings {
+  target: TargetNames
+  collect: { dataApiSecretArn?: string | undefined; dataApiDbUser?: string | undefined }
+}
+
+/** The connection the settings describe, to `database`: built here only, for the audit and for remediation alike. */
+export function dataApiConnection(settings: DataApiSettings, database: string): DataApiConnection {
+  const named = targetOf(settings.target).named
+  const { dataApiSecretArn, dataApiDbUser } = settings.collect
+  return {
+    ...(named?.kind === 'workgroup' ? { workgroupName: named.name } : {}),
+    ...(named?.kind === 'cluster' ? { clusterIdentifier: named.name } : {}),
+    ...(dataApiSecretArn ? { secretArn: dataApiSecretArn } : {}),
+    ...(dataApiDbUser ? { dbUser: dataApiDbUser } : {}),
+    database
+  }
+}
+
+/** The connection's fields as ExecuteStatement names them (the database aside: each statement names its own). */
+export function connectionRequest(c: DataApiConnection): Record<string, string> {
+  return {
+    ...(c.workgroupName ? { WorkgroupName: c.workgroupName } : {}),
+    ...(c.clusterIdentifier ? { ClusterIdentifier: c.clusterIdentifier } : {}),
+    ...(c.secretArn ? { SecretArn: c.secretArn } : {}),
+    ...(c.dbUser ? { DbUser: c.dbUser } : {})
+  }
 }
 
 export type Cell = string | number | boolean | null
@@ -37,18 +71,8 @@ const DESCRIBE_WAIT_SECONDS = 2
 const FIRST_POLL_MS = 50
 const MAX_POLL_MS = 1000
 
-function connection(target: DataApiTarget, database: string) {
-  return {
-    Database: database,
-    ...(target.workgroupName !== undefined ? { WorkgroupName: target.workgroupName } : {}),
-    ...(target.clusterIdentifier !== undefined ? { ClusterIdentifier: target.clusterIdentifier } : {}),
-    ...(target.secretArn !== undefined ? { SecretArn: target.secretArn } : {}),
-    ...(target.dbUser !== undefined ? { DbUser: target.dbUser } : {})
-  }
-}
-
 /** The IAM action behind a failure to obtain database credentials, when the message points there. */
-function credentialsAction(message: string, target: DataApiTarget, denied: boolean): string | undefined {
+function credentialsAction(message: string, target: DataApiConnection, denied: boolean): string | undefined {
   if (/GetClusterCredentialsWithIAM/.test(message)) return 'redshift:GetClusterCredentialsWithIAM'
   if (/GetClusterCredentials/.test(message)) return 'redshift:GetClusterCredentials'
   if (/GetCredentials/.test(message)) return 'redshift-serverless:GetCredentials'
@@ -59,7 +83,7 @@ function credentialsAction(message: string, target: DataApiTarget, denied: boole
   return target.dbUser !== undefined ? 'redshift:GetClusterCredentials' : 'redshift:GetClusterCredentialsWithIAM'
 }
 
-function dataApiCause(operation: string, err: unknown, target: DataApiTarget): CollectionCause {
+function dataApiCause(operation: string, err: unknown, target: DataApiConnection): CollectionCause {
   const cause = causeOf(SERVICE, operation, err)
   if (cause.message === TIMED_OUT_MESSAGE) return cause
   const denied = isAccessDenied(err) || /not authorized/i.test(cause.message)
@@ -83,21 +107,22 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * Runs one statement through the Data API: ExecuteStatement, DescribeStatement with backoff until
  * it ends, then every page of GetStatementResult. Rows are keyed by column name. A failure of any
- * step, a FAILED or ABORTED statement, or running past `deadline` throws a CollectionError.
+ * step, a FAILED or ABORTED statement, or running past `deadline` (epoch ms; without one, the
+ * caller's own deadline ends it) throws an AwsCallError.
  */
 export async function runSql(
-  ctx: CollectContext,
+  aws: AwsCaller,
   client: RedshiftDataClient,
-  target: DataApiTarget,
+  target: DataApiConnection,
   database: string,
   sql: string,
-  deadline = Date.now() + ctx.params.timeoutSeconds * 1000
+  deadline = Number.POSITIVE_INFINITY
 ): Promise<SqlResult> {
   let operation = 'ExecuteStatement'
   let id: string | undefined
   try {
-    const started = await ctx.call(SERVICE, operation, (signal) =>
-      client.send(new ExecuteStatementCommand({ Sql: sql, ...connection(target, database) }), { abortSignal: signal })
+    const started = await aws.call(SERVICE, operation, (signal) =>
+      client.send(new ExecuteStatementCommand({ Sql: sql, Database: database, ...connectionRequest(target) }), { abortSignal: signal })
     )
     id = started.Id
     if (id === undefined) throw new Error('ExecuteStatement returned no statement Id')
@@ -109,7 +134,7 @@ export async function runSql(
     for (;;) {
       // Never long-poll past the deadline; under a second left, plain polling will do.
       const wait = Math.min(DESCRIBE_WAIT_SECONDS, Math.floor((deadline - Date.now()) / 1000))
-      described = await ctx.call(SERVICE, operation, (signal) =>
+      described = await aws.call(SERVICE, operation, (signal) =>
         client.send(new DescribeStatementCommand({ Id: statementId, ...(wait >= 1 ? { WaitTimeSeconds: wait } : {}) }), {
           abortSignal: signal
         })
@@ -117,15 +142,15 @@ export async function runSql(
       const status = described.Status
       if (status === 'FINISHED' || status === 'FAILED' || status === 'ABORTED') break
       if (Date.now() + delay > deadline) {
-        await cancel(ctx, client, statementId)
-        throw new CollectionError({ service: SERVICE, operation, code: 'TimeoutError', message: TIMED_OUT_MESSAGE })
+        await cancel(aws, client, statementId)
+        throw new AwsCallError({ service: SERVICE, operation, code: 'TimeoutError', message: TIMED_OUT_MESSAGE })
       }
       await sleep(delay)
       delay = Math.min(delay * 2, MAX_POLL_MS)
     }
     if (described.Status !== 'FINISHED') {
       const failed = described.Status === 'FAILED'
-      throw new CollectionError({
+      throw new AwsCallError({
         service: SERVICE,
         operation: 'ExecuteStatement',
         code: failed ? 'StatementFailed' : 'StatementAborted',
@@ -140,7 +165,7 @@ export async function runSql(
     let nextToken: string | undefined
     do {
       const token = nextToken
-      const page = await ctx.call(SERVICE, operation, (signal) =>
+      const page = await aws.call(SERVICE, operation, (signal) =>
         client.send(new GetStatementResultCommand({ Id: statementId, ...(token !== undefined ? { NextToken: token } : {}) }), {
           abortSignal: signal
         })
@@ -159,14 +184,14 @@ export async function runSql(
     } while (nextToken !== undefined)
     return { columns, rows }
   } catch (err) {
-    throw new CollectionError(dataApiCause(operation, err, target))
+    throw new AwsCallError(dataApiCause(operation, err, target))
   }
 }
 
 /** Best effort: a statement we stop waiting for should not keep running. */
-async function cancel(ctx: CollectContext, client: RedshiftDataClient, id: string): Promise<void> {
+async function cancel(aws: AwsCaller, client: RedshiftDataClient, id: string): Promise<void> {
   try {
-    await ctx.call(SERVICE, 'CancelStatement', (signal) => client.send(new CancelStatementCommand({ Id: id }), { abortSignal: signal }))
+    await aws.call(SERVICE, 'CancelStatement', (signal) => client.send(new CancelStatementCommand({ Id: id }), { abortSignal: signal }))
   } catch {
     // The deadline may already have passed; the statement then ends on its own.
   }

@@ -1,5 +1,22 @@
-import { CollectionError } from '../types.js'
-import type { CollectionCause } from '../../state/types.js'
+/**
+ * What a failed AWS call means, in the words a user should read: the service and operation, the
+ * error code, and for an access denial the IAM action to allow. Shared by the collectors (a fact
+ * becomes unavailable with this cause) and by remediation (a step fails with it).
+ */
+import type { CollectionCause } from '../state/types.js'
+
+/**
+ * An AWS call that failed, already mapped to what a user should read:
+ * service, operation, and the IAM action when access was denied.
+ */
+export class AwsCallError extends Error {
+  override readonly cause: CollectionCause
+  constructor(cause: CollectionCause) {
+    super(`${cause.service}:${cause.operation}: ${cause.message}`)
+    this.name = 'AwsCallError'
+    this.cause = cause
+  }
+}
 
 /** The IAM action prefix of each service name used in `ctx.call`. */
 const IAM_PREFIX: Record<string, string> = {
@@ -117,7 +134,7 @@ export function isAccessDenied(err: unknown): boolean {
  * and for an access denial the IAM action to allow. Timeouts and aborts read as the audit timeout.
  */
 export function causeOf(service: string, operation: string, err: unknown, env: NodeJS.ProcessEnv = process.env): CollectionCause {
-  if (err instanceof CollectionError) return { ...err.cause }
+  if (err instanceof AwsCallError) return { ...err.cause }
   const e = (err !== null && typeof err === 'object' ? err : {}) as ErrorLike
   const name = typeof e.name === 'string' && e.name !== '' ? e.name : 'Error'
   const code =

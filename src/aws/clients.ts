@@ -5,8 +5,8 @@ import { RedshiftDataClient } from '@aws-sdk/client-redshift-data'
 import { RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless'
 import { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types'
-import type { Partition } from '../../state/types.js'
-import { partitionOfRegion } from '../../state/arn.js'
+import type { Partition } from '../state/types.js'
+import { partitionOfRegion } from '../state/arn.js'
 
 /**
  * One SDK v3 client per service, all for one region.
