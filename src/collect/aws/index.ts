@@ -341,10 +341,3 @@ async function sqlTask(
   commit()
 }
 
-/** The live collector as `run.ts` calls it. */
-export async function collectLiveState(
-  config: Pick<Parameters, 'target' | 'collect'>,
-  needs: Needs
-): Promise<{ state: AccountState; stats: CallStats }> {
-  return collectAwsState(config, needs)
-}
