@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { actionInputEnv } from '../support/inputs.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 
@@ -69,8 +70,7 @@ export function runDistAction(inputs: Record<string, string>, env: Record<string
   const summaryFile = join(dir, 'summary')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
-  const inputEnv: Record<string, string> = {}
-  for (const [name, value] of Object.entries(inputs)) inputEnv[`INPUT_${name.toUpperCase()}`] = value
+  const inputEnv = actionInputEnv(inputs)
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
   const result = spawnSync(process.execPath, [join(ROOT, 'dist/index.js')], {
     cwd,
@@ -99,7 +99,7 @@ export async function runDistActionLive(inputs: Record<string, string>, extraEnv
   const summaryFile = join(dir, 'summary')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
-  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
+  const inputEnv = actionInputEnv(inputs)
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_') && !k.startsWith('GITHUB_')))
   const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
     cwd: dir,

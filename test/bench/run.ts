@@ -2,7 +2,7 @@
  * `npm run bench`: how long a live audit takes when every AWS call costs a fixed latency L.
  *
  * Seeds a compliant Redshift Serverless account in the emulators (moto + the Node fakes), puts
- * the proxy (test/proxy/aws-proxy.ts) in front of every service with L ms per call, and runs the
+ * the proxy (test/support/aws-proxy.ts) in front of every service with L ms per call, and runs the
  * audit (collect + evaluate, through `audit()` as the CLI does) `--runs` times after one warm-up
  * run. Prints the calls per operation, the median wall time, the longest chain of dependent calls
  * as measured (the longest sequence of calls each starting after the previous one ended, from
@@ -29,20 +29,10 @@ import { loadTargetsFile, targetConfigs } from '../../src/config/targets.js'
 import { auditTargets } from '../../src/fleet/run.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import { audit } from '../../src/run.js'
-import {
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  DEFAULT_NAMES,
-  type CargoNames,
-  type Emulators
-} from '../e2e/emulators.js'
-import { endpointEnv, latency, startAwsProxy, type ProxiedCall } from '../proxy/aws-proxy.js'
+import { applyEnv, startEmulatorProxy, startEmulators, type Emulators, type ServiceKey } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN, DEFAULT_NAMES, cargoInputs, rawInputs } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless } from '../support/seed.js'
+import { latency, type AwsProxy, type ProxiedCall } from '../support/aws-proxy.js'
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,24 +47,6 @@ const RUNS = Math.max(1, Math.floor(Number(flags.runs)))
 const EXTRA = Math.max(0, Math.floor(Number(flags.extra)))
 const TARGETS = Math.max(1, Math.floor(Number(flags.targets)))
 if (!Number.isFinite(L) || L < 0) throw new Error(`--latency must be a number of milliseconds, got ${flags.latency}`)
-
-/** The audit's inputs for the seeded account, as the CLI would pass them. */
-function inputsFor(names: CargoNames, region: string): RawInputs {
-  const values: Record<string, string> = {
-    'cargo-role-arn': CARGO_ROLE_ARN,
-    'cargo-ips': CARGO_IPS.join(','),
-    region,
-    workgroup: names.workgroup,
-    'role-name': names.roleName,
-    'policy-name': names.policyName,
-    'lambda-user': names.lambdaUser,
-    database: names.database,
-    'db-user': names.dbUser,
-    'function-role': names.functionRole,
-    'source-schemas': names.sourceSchema
-  }
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, where: { input: k } }]))
-}
 
 /**
  * The longest sequence of calls c1, c2, ... with each c(i+1) starting after c(i) ended: with a
@@ -128,7 +100,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-async function measure(proxy: Awaited<ReturnType<typeof startAwsProxy>>, inputs: RawInputs): Promise<Measured> {
+async function measure(proxy: AwsProxy<ServiceKey>, inputs: RawInputs): Promise<Measured> {
   const runs: Array<Omit<Measured, 'wallMs'> & { wall: number }> = []
   for (let run = 0; run <= RUNS; run++) {
     proxy.calls.length = 0
@@ -238,7 +210,7 @@ async function memberCredentials(em: Emulators, account: string): Promise<{ acce
 }
 
 /** N targets in one job against one target alone, at L per call: the fleet runs side by side. */
-async function fleetFigure(em: Emulators, proxy: Awaited<ReturnType<typeof startAwsProxy>>): Promise<void> {
+async function fleetFigure(em: Emulators, proxy: AwsProxy<ServiceKey>): Promise<void> {
   const accounts = Array.from({ length: TARGETS }, (_, i) => String(100000000001 + i))
   for (const account of accounts) {
     // The SQL catalogue is the Data API fake's one, seeded with the serverless account above.
@@ -301,23 +273,11 @@ async function fleetFigure(em: Emulators, proxy: Awaited<ReturnType<typeof start
 async function main(): Promise<void> {
   console.log(`cargo-redshift-guard benchmark: L = ${L} ms per call, ${RUNS} measured runs (after 1 warm-up), ${EXTRA} unrelated roles and security groups`)
   const em = await startEmulators()
-  const proxy = await startAwsProxy(
-    {
-      upstreams: {
-        iam: em.moto.url,
-        ec2: em.moto.url,
-        sts: em.moto.url,
-        redshift: em.moto.url,
-        'redshift-serverless': em.serverless.url,
-        'redshift-data': em.data.url
-      }
-    },
-    latency(L)
-  )
-  const restore = applyEnv({ ...awsEnv(em), ...endpointEnv(proxy.urls) })
+  const { proxy, env } = await startEmulatorProxy(em, latency(L))
+  const restore = applyEnv(env)
   try {
     const seeded = await seedCompliantServerless(em)
-    const inputs = inputsFor(seeded.names, em.region)
+    const inputs = rawInputs(cargoInputs(seeded.names, 'serverless', { region: em.region }))
     const base = await measure(proxy, inputs)
     printResults('compliant serverless account', base)
 

@@ -13,20 +13,9 @@ import { partitionOfRegion } from '../../src/state/arn.js'
 import type { Needs } from '../../src/collect/types.js'
 import { subjectOf } from '../../src/state/subject.js'
 import type { AccountState } from '../../src/state/types.js'
-import {
-  ACCOUNT_ID,
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  EXTERNAL_FUNCTION_ROLE,
-  applyEnv,
-  awsEnv,
-  paramsFor,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type Emulators
-} from './emulators.js'
+import { ACCOUNT_ID, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN, paramsFor } from '../support/inputs.js'
+import { EXTERNAL_FUNCTION_ROLE, seedClients, seedCompliantProvisioned, seedCompliantServerless } from '../support/seed.js'
 
 const ALL: Needs = () => true
 const NOW = new Date('2026-06-01T12:00:00Z')

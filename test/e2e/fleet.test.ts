@@ -20,7 +20,9 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type CliRun } from '../support/cli.js'
-import { ACCOUNT_ID, CARGO_IPS, CARGO_ROLE_ARN, applyEnv, awsEnv, seedClients, seedCompliantProvisioned, startEmulators, type Emulators, type SeedCredentials } from './emulators.js'
+import { ACCOUNT_ID, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, type SeedCredentials } from '../support/seed.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const policy = (name: string) => readFileSync(join(ROOT, 'policies/permissions', name), 'utf8')

@@ -24,18 +24,9 @@ import { loadConfig } from '../../src/config/load.js'
 import type { RawInputs } from '../../src/config/parameters.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import { audit } from '../../src/run.js'
-import {
-  ACCOUNT_ID,
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantServerless,
-  startEmulators,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
+import { ACCOUNT_ID, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_ROLE_ARN, cargoInputs, rawInputs } from '../support/inputs.js'
+import { seedClients, seedCompliantServerless, type Seeded } from '../support/seed.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 
@@ -148,26 +139,9 @@ async function grantAuditPolicy(action?: string): Promise<void> {
   }
 }
 
+/** The seeded serverless account's inputs; a `cluster-identifier` in `extra` audits the cluster instead. */
 function inputs(extra: Record<string, string> = {}): RawInputs {
-  const n = seeded.names
-  const values: Record<string, string> = {
-    'cargo-role-arn': CARGO_ROLE_ARN,
-    'cargo-ips': CARGO_IPS.join(','),
-    region: em.region,
-    workgroup: n.workgroup,
-    'role-name': n.roleName,
-    'policy-name': n.policyName,
-    'lambda-user': n.lambdaUser,
-    database: n.database,
-    'db-user': n.dbUser,
-    'function-role': n.functionRole,
-    'source-schemas': n.sourceSchema,
-    ...extra
-  }
-  if (values['cluster-identifier']) delete values['workgroup']
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== '') raw[k] = { value: v, where: { input: k } }
-  return raw
+  return rawInputs(cargoInputs(seeded.names, extra['cluster-identifier'] ? 'provisioned' : 'serverless', extra))
 }
 
 /** A full audit signed with the auditor's key, moto enforcing IAM. */

@@ -26,7 +26,6 @@ import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { createAwsCollectContext } from '../../src/collect/aws/context.js'
 import { runSql } from '../../src/aws/data-api.js'
 import { loadConfig, type Config } from '../../src/config/load.js'
-import type { RawInputs } from '../../src/config/parameters.js'
 import { evaluatePolicies } from '../../src/policy/iam-policy.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import { runApply, runPlan, type ApplyOutcome, type RemediationOptions } from '../../src/plan-apply.js'
@@ -36,21 +35,9 @@ import { collectLive, type Collector } from '../../src/run.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { PolicyDocument } from '../../src/state/types.js'
 import { startIamRolesProxy, type IamRolesProxy } from '../fakes/redshift-iam-roles-proxy.js'
-import {
-  ACCOUNT_ID,
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  REGION,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
+import { ACCOUNT_ID, REGION, applyEnv, awsEnv, startEmulators, type Emulators } from '../support/emulators.js'
+import { CARGO_IPS, CARGO_ROLE_ARN, actionInputEnv, cargoInputs, cliArgs, rawInputs } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const PASSWORD = 'Cargo-Test-Passw0rd'
@@ -97,37 +84,17 @@ const DRIFTED: Drift = {
   sqlSetup: 'source-only'
 }
 
-function rawInputs(seeded: Seeded, extra: Record<string, string> = {}): RawInputs {
-  const n = seeded.names
-  const values: Record<string, string> = {
-    'cargo-role-arn': CARGO_ROLE_ARN,
-    'cargo-ips': CARGO_IPS.join(','),
-    region: REGION,
-    'role-name': n.roleName,
-    'policy-name': n.policyName,
-    'lambda-user': n.lambdaUser,
-    database: n.database,
-    'db-user': n.dbUser,
-    'function-role': n.functionRole,
-    'source-schemas': n.sourceSchema,
-    ...(seeded.params.target.workgroup ? { workgroup: n.workgroup } : { 'cluster-identifier': n.clusterIdentifier }),
-    remediate: 'all',
-    'allow-public-access': 'true',
-    'db-user-password': PASSWORD,
-    ...extra
-  }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== '') raw[k] = { value: v, where: { input: k } }
-  return raw
+/** The inputs of a remediation run on the seeded account: remediate all, public access allowed, the database password. */
+function inputsFor(seeded: Seeded, extra: Record<string, string> = {}): Record<string, string> {
+  const deployment = seeded.params.target.workgroup ? 'serverless' : 'provisioned'
+  return cargoInputs(seeded.names, deployment, { remediate: 'all', 'allow-public-access': 'true', 'db-user-password': PASSWORD, ...extra })
 }
 
-const configFor = (seeded: Seeded, extra: Record<string, string> = {}): Config => loadConfig(rawInputs(seeded, extra), dir)
+const configFor = (seeded: Seeded, extra: Record<string, string> = {}): Config => loadConfig(rawInputs(inputsFor(seeded, extra)), dir)
 
 /** The same inputs as CLI flags; the password reaches the CLI through its environment variable (set in beforeAll), never argv. */
-function cliArgs(seeded: Seeded, extra: Record<string, string> = {}): string[] {
-  return Object.entries(rawInputs(seeded, extra))
-    .filter(([k]) => k !== 'db-user-password')
-    .flatMap(([k, v]) => [`--${k}`, String(v.value)])
+function flagsFor(seeded: Seeded, extra: Record<string, string> = {}): string[] {
+  return cliArgs(Object.fromEntries(Object.entries(inputsFor(seeded, extra)).filter(([k]) => k !== 'db-user-password')))
 }
 
 function apply(config: Config, options: RemediationOptions = {}): Promise<ApplyOutcome & { events: ApplyEvent[] }> {
@@ -398,7 +365,7 @@ describe('apply on Redshift Serverless', () => {
     const file = path.join(dir, 'plan.json')
 
     const planned = capture()
-    expect(await cli(['plan', ...cliArgs(seeded, { 'plan-file': file })], planned.io)).toBe(0)
+    expect(await cli(['plan', ...flagsFor(seeded, { 'plan-file': file })], planned.io)).toBe(0)
     expect(planned.out).toContain('## Cargo on Redshift: remediation plan')
     expect(planned.err).toContain(`plan written to ${file}`)
     expect(existsSync(path.join(dir, 'plan.md'))).toBe(true)
@@ -412,16 +379,16 @@ describe('apply on Redshift Serverless', () => {
     edited.steps[0]!.request['PolicyDocument'] = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }
     writeFileSync(file, JSON.stringify(edited))
     const tampered = capture()
-    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], tampered.io)).toBe(2)
+    expect(await cli(['apply', ...flagsFor(seeded, { 'plan-file': file })], tampered.io)).toBe(2)
     expect(tampered.err).toContain('lists other steps')
     // So is a plan pointed at another Data API identity.
     const retargeted = JSON.parse(fresh) as Plan
     retargeted.target.dataApi.secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:someone-else-AbCdEf`
     writeFileSync(file, JSON.stringify(retargeted))
-    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], capture().io)).toBe(2)
+    expect(await cli(['apply', ...flagsFor(seeded, { 'plan-file': file })], capture().io)).toBe(2)
     // With other inputs (no public access allowed) the same file is refused too.
     writeFileSync(file, fresh)
-    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file, 'allow-public-access': 'false' })], capture().io)).toBe(2)
+    expect(await cli(['apply', ...flagsFor(seeded, { 'plan-file': file, 'allow-public-access': 'false' })], capture().io)).toBe(2)
     expect(em.serverless.calls.filter((c) => c.operation.startsWith('Update'))).toEqual([])
 
     // Someone edits the role's trust policy between plan and apply: the reviewed merge would now
@@ -431,7 +398,7 @@ describe('apply on Redshift Serverless', () => {
       JSON.stringify({ Version: '2012-10-17', Statement: services.map((s) => ({ Effect: 'Allow', Principal: { Service: s }, Action: 'sts:AssumeRole' })) })
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyDocument: trust(['redshift.amazonaws.com', 'glue.amazonaws.com', 'ec2.amazonaws.com']) }))
     const applied = capture()
-    const code = await cli(['apply', ...cliArgs(seeded, { 'plan-file': file }), '--format', 'json'], applied.io)
+    const code = await cli(['apply', ...flagsFor(seeded, { 'plan-file': file }), '--format', 'json'], applied.io)
     expect(applied.err).toMatch(/\[1\/\d+\] changed: /)
     expect(applied.err).toContain('not run merge-trust-statement: the account changed where this step acts')
     const report = JSON.parse(applied.out) as { findings: Finding[] }
@@ -442,12 +409,12 @@ describe('apply on Redshift Serverless', () => {
 
     // Planned again, and changed again before apply: nothing left to make is the reviewed change,
     // so apply refuses and changes nothing.
-    expect(await cli(['plan', ...cliArgs(seeded, { 'plan-file': file })], capture().io)).toBe(0)
+    expect(await cli(['plan', ...flagsFor(seeded, { 'plan-file': file })], capture().io)).toBe(0)
     expect((JSON.parse(readFileSync(file, 'utf8')) as Plan).steps.map((s) => s.id)).toEqual(['merge-trust-statement'])
     await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: seeded.names.roleName, PolicyDocument: trust(['redshift.amazonaws.com']) }))
     iam.destroy()
     const stale = capture()
-    expect(await cli(['apply', ...cliArgs(seeded, { 'plan-file': file })], stale.io)).toBe(2)
+    expect(await cli(['apply', ...flagsFor(seeded, { 'plan-file': file })], stale.io)).toBe(2)
     expect(stale.err).toContain('the account changed since the plan was made')
     expect(stale.err).toContain('merge-trust-statement: the account changed where this step acts')
   })
@@ -467,7 +434,7 @@ describe('apply on Redshift Serverless', () => {
     const restore = applyEnv({ GITHUB_EVENT_NAME: 'pull_request' })
     try {
       const run = capture()
-      expect(await cli(['apply', ...cliArgs(seeded)], run.io)).toBe(2)
+      expect(await cli(['apply', ...flagsFor(seeded)], run.io)).toBe(2)
       expect(run.err).toContain('never made from a pull request')
     } finally {
       restore()
@@ -487,9 +454,7 @@ describe('apply on Redshift Serverless', () => {
       writeFileSync(output, '')
       writeFileSync(summary, '')
       const env: Record<string, string> = { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary }
-      for (const [k, v] of Object.entries({ ...Object.fromEntries(Object.entries(rawInputs(seeded)).map(([k, v]) => [k, String(v.value)])), ...inputs })) {
-        env[`INPUT_${k.toUpperCase()}`] = v
-      }
+      Object.assign(env, actionInputEnv({ ...inputsFor(seeded), ...inputs }))
       const restore = applyEnv(env)
       const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
       const saved = process.exitCode
@@ -636,7 +601,7 @@ describe('plan only', () => {
     const seeded = await seedCompliantServerless(em, DRIFTED)
     em.serverless.calls.length = 0
     const run = capture()
-    expect(await cli(['plan', ...cliArgs(seeded, { remediate: 'iam-role-trust-lambda' })], run.io)).toBe(2)
+    expect(await cli(['plan', ...flagsFor(seeded, { remediate: 'iam-role-trust-lambda' })], run.io)).toBe(2)
     expect(run.err).toContain('unknown rule id(s): iam-role-trust-lambda')
     expect(em.serverless.calls).toEqual([])
   })

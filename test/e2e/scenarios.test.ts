@@ -1,6 +1,6 @@
 /**
  * End-to-end scenarios through the CLI (`main(argv, io)` with `--format json`) against the
- * emulators, every AWS call going through the proxy (test/proxy/aws-proxy.ts): compliant
+ * emulators, every AWS call going through the proxy (test/support/aws-proxy.ts): compliant
  * accounts, each rule drifted alone, IAM policies judged by meaning, access denied per
  * operation, throttling; and once through the bundled action (dist/index.js) in live mode.
  *
@@ -12,25 +12,11 @@ import { AttachRolePolicyCommand, CreatePolicyCommand, PutRolePolicyCommand } fr
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/config/load.js'
-import type { RawInputs } from '../../src/config/parameters.js'
 import { runDistActionLive } from '../action/run-dist.js'
-import { accessDenied, endpointEnv, startAwsProxy, throttled, type AwsProxy, type ProxyRequest } from '../proxy/aws-proxy.js'
-import {
-  CARGO_IPS,
-  CARGO_ROLE_ARN,
-  applyEnv,
-  awsEnv,
-  seedClients,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type CargoNames,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from './emulators.js'
-
-type Service = 'iam' | 'ec2' | 'sts' | 'redshift' | 'redshift-serverless' | 'redshift-data'
+import { accessDenied, throttled, type AwsProxy, type ProxyRequest } from '../support/aws-proxy.js'
+import { applyEnv, startEmulatorProxy, startEmulators, type Emulators, type ServiceKey } from '../support/emulators.js'
+import { CARGO_ROLE_ARN, cargoInputs, cliArgs, rawInputs } from '../support/inputs.js'
+import { seedClients, seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 
 interface ReportFinding {
   ruleId: string
@@ -46,7 +32,7 @@ interface Report {
 }
 
 let em: Emulators
-let proxy: AwsProxy<Service>
+let proxy: AwsProxy<ServiceKey>
 let env: Record<string, string>
 let restoreEnv: () => void
 /** Every rule id with the ids it requires (the built-in rule set). */
@@ -54,19 +40,9 @@ let requires: Map<string, string[]>
 
 beforeAll(async () => {
   em = await startEmulators()
-  proxy = await startAwsProxy<Service>({
-    upstreams: {
-      iam: em.moto.url,
-      ec2: em.moto.url,
-      sts: em.moto.url,
-      redshift: em.moto.url,
-      'redshift-serverless': em.serverless.url,
-      'redshift-data': em.data.url
-    }
-  })
-  env = { ...awsEnv(em), ...endpointEnv(proxy.urls) }
+  ;({ proxy, env } = await startEmulatorProxy(em))
   restoreEnv = applyEnv(env)
-  const raw: RawInputs = { region: { value: em.region, where: { input: 'region' } }, workgroup: { value: 'cargo-wg', where: { input: 'workgroup' } } }
+  const raw = rawInputs({ region: em.region, workgroup: 'cargo-wg' })
   requires = new Map(loadConfig(raw).ruleSet.rules.map((r) => [r.id, r.requires ?? []]))
 })
 
@@ -82,25 +58,9 @@ beforeEach(async () => {
   proxy.calls.length = 0
 })
 
-function flagsFor(names: CargoNames, deployment: 'serverless' | 'provisioned'): string[] {
-  return [
-    '--region', em.region,
-    '--cargo-role-arn', CARGO_ROLE_ARN,
-    '--cargo-ips', CARGO_IPS.join(','),
-    ...(deployment === 'serverless' ? ['--workgroup', names.workgroup] : ['--cluster-identifier', names.clusterIdentifier]),
-    '--role-name', names.roleName,
-    '--policy-name', names.policyName,
-    '--lambda-user', names.lambdaUser,
-    '--database', names.database,
-    '--db-user', names.dbUser,
-    '--function-role', names.functionRole,
-    '--source-schemas', names.sourceSchema
-  ]
-}
-
 /** `cargo-redshift-guard audit <flags> --format json`, in this process. */
 async function cli(seeded: Seeded, deployment: 'serverless' | 'provisioned' = 'serverless', extra: string[] = []) {
-  const { code, stdout, stderr } = await runCli(['audit', ...flagsFor(seeded.names, deployment), '--format', 'json', ...extra])
+  const { code, stdout, stderr } = await runCli(['audit', ...cliArgs(cargoInputs(seeded.names, deployment)), '--format', 'json', ...extra])
   expect(stderr, stderr).toBe('')
   const report = JSON.parse(stdout) as Report
   expect(report.reportVersion).toBe(1)
@@ -279,7 +239,7 @@ describe('access denied per operation (the proxy answers as AWS would): error na
   const ROLE = ['iam-role-exists', 'iam-role-trusts-redshift', 'iam-role-trusts-lambda', 'iam-role-cross-account-attached', 'iam-role-lambda-policies']
   const NETWORK = ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']
   const SQL = ['sql-database', 'sql-user', 'sql-database-all', 'sql-function-role', 'sql-exfunc-usage', 'sql-external-function', 'sql-source-select', 'sql-source-default-privileges']
-  const ROWS: Array<{ service: Service; operation: string; errors: string[] }> = [
+  const ROWS: Array<{ service: ServiceKey; operation: string; errors: string[] }> = [
     { service: 'iam', operation: 'GetRole', errors: [...ROLE, 'redshift-role-associated'] },
     { service: 'iam', operation: 'GetUser', errors: ['iam-lambda-user', 'iam-lambda-user-key', 'iam-lambda-user-key-age'] },
     { service: 'iam', operation: 'ListAttachedUserPolicies', errors: ['iam-lambda-user'] },
@@ -341,24 +301,7 @@ describe('throttling', () => {
 describe('the bundled action (dist/index.js) in live mode', () => {
   it('audits the emulated account and reports the one drift in outputs, annotations, summary and report', async () => {
     const seeded = await seedCompliantServerless(em, { notPubliclyAccessible: true })
-    const n = seeded.names
-    const run = await runDistActionLive(
-      {
-        region: em.region,
-        'cargo-role-arn': CARGO_ROLE_ARN,
-        'cargo-ips': CARGO_IPS.join(','),
-        workgroup: n.workgroup,
-        'role-name': n.roleName,
-        'policy-name': n.policyName,
-        'lambda-user': n.lambdaUser,
-        database: n.database,
-        'db-user': n.dbUser,
-        'function-role': n.functionRole,
-        'source-schemas': n.sourceSchema,
-        'report-path': 'report.json'
-      },
-      env
-    )
+    const run = await runDistActionLive(cargoInputs(seeded.names, 'serverless', { 'report-path': 'report.json' }), env)
     expect(run.status, run.stderr + run.stdout).toBe(1)
     expect(run.outputs).toMatchObject({ status: 'drift', 'drift-count': '1', 'error-count': '0', 'pass-count': '21', 'report-path': 'report.json' })
     const annotated = run.commands.filter((c) => c.command === 'error' && c.properties['title'])

@@ -11,21 +11,12 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../support/cli.js'
 import { loadConfig } from '../../src/config/load.js'
-import type { RawInputs } from '../../src/config/parameters.js'
-import { ROOT, runDistActionLive } from '../action/run-dist.js'
+import { runDistActionLive } from '../action/run-dist.js'
 import { startRedshiftStandIn, type RedshiftStandIn } from '../fakes/redshift-pg/stand-in.js'
 import { startFakeRedshiftServerless, type FakeServerless } from '../fakes/redshift-serverless-server.js'
-import {
-  ACCOUNT_ID,
-  DEFAULT_NAMES,
-  EXTERNAL_FUNCTION_ROLE,
-  REGION,
-  applyEnv,
-  seedCompliantSql,
-  seedGuideSql,
-  seedSourceSql,
-  type CargoNames
-} from './emulators.js'
+import { ACCOUNT_ID, REGION, applyEnv, awsEnv } from '../support/emulators.js'
+import { DEFAULT_NAMES, cliArgs, rawInputs, type CargoNames } from '../support/inputs.js'
+import { EXTERNAL_FUNCTION_ROLE, seedCompliantSql, seedGuideSql, seedSourceSql } from '../support/seed.js'
 
 const SQL_RULES = [
   'sql-database',
@@ -53,22 +44,9 @@ beforeAll(async () => {
     startRedshiftStandIn({ pollsToFinish: 1, sessionUser: () => session ?? 'admin' }),
     startFakeRedshiftServerless({ region: REGION, accountId: ACCOUNT_ID })
   ])
-  restoreEnv = applyEnv({
-    AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS: serverless.url,
-    AWS_ENDPOINT_URL_REDSHIFT_DATA: redshift.url,
-    // Nothing else may be called: these lead nowhere.
-    AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9',
-    AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: REGION,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: join(ROOT, '.no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(ROOT, '.no-aws-credentials')
-  })
-  const raw: RawInputs = { region: { value: REGION, where: { input: 'region' } }, workgroup: { value: 'cargo-wg', where: { input: 'workgroup' } } }
-  const rules = loadConfig(raw).ruleSet.rules
+  // No moto: nothing but Redshift Serverless and the Data API may be called, so IAM, EC2, STS and Redshift lead nowhere.
+  restoreEnv = applyEnv(awsEnv({ region: REGION, serverless, data: redshift, moto: { url: 'http://127.0.0.1:9' } }))
+  const rules = loadConfig(rawInputs({ region: REGION, workgroup: 'cargo-wg' })).ruleSet.rules
   requires = new Map(rules.map((r) => [r.id, r.requires ?? []]))
   // redshift-exists stays on: the SQL rules need the workgroup it reads.
   otherRules = rules.map((r) => r.id).filter((id) => id !== 'redshift-exists' && !(SQL_RULES as readonly string[]).includes(id))
@@ -133,7 +111,7 @@ function verdictsOf(findings: Finding[]): Record<SqlRule, Verdict> {
 }
 
 async function cli(extra: Record<string, string> = {}, command = 'audit'): Promise<{ code: number; findings: Finding[]; stdout: string; stderr: string }> {
-  const argv = [command, ...Object.entries(inputs(extra)).flatMap(([k, v]) => [`--${k}`, v]), ...(command === 'doctor' ? [] : ['--format', 'json'])]
+  const argv = [command, ...cliArgs(inputs(extra)), ...(command === 'doctor' ? [] : ['--format', 'json'])]
   const { code, stdout, stderr } = await runCli(argv)
   const findings = command === 'audit' ? ((JSON.parse(stdout) as { findings: Finding[] }).findings ?? []) : []
   return { code, findings, stdout, stderr }

@@ -2,30 +2,23 @@
  * The fault-injection matrix, shared by test/resilience/faults.test.ts and test/bench/faults.ts.
  *
  * One emulator set (moto + the Redshift fakes) holds a seeded DRIFTED account; the fault proxy
- * (test/proxy/aws-proxy.ts) sits between the CLI and the emulators. Each scenario injects one
+ * (test/support/aws-proxy.ts) sits between the CLI and the emulators. Each scenario injects one
  * fault on one service operation and runs a live audit through the CLI's main(argv, io). The
  * verdicts are compared with the ground truth (the same audit without a fault): a rule the
  * fault makes unreadable must be `error`, a rule that requires it `skipped`, every other rule
  * exactly as in the ground truth; a rule that fails in the ground truth must never `pass`.
  */
 import { performance } from 'node:perf_hooks'
-import { accessDenied, endpointEnv as proxyEnv, startAwsProxy, throttled, type AwsProxy, type ProxyDecision, type ProxyHook, type ProxyRequest } from '../proxy/aws-proxy.js'
-import {
-  awsEnv,
-  seedCompliantProvisioned,
-  seedCompliantServerless,
-  startEmulators,
-  type Drift,
-  type Emulators,
-  type Seeded
-} from '../e2e/emulators.js'
+import { accessDenied, throttled, type AwsProxy, type ProxyDecision, type ProxyHook, type ProxyRequest } from '../support/aws-proxy.js'
+import { startEmulatorProxy, startEmulators, type Emulators, type ServiceKey } from '../support/emulators.js'
+import { cargoInputs, cliArgs, type Deployment } from '../support/inputs.js'
+import { seedCompliantProvisioned, seedCompliantServerless, type Drift, type Seeded } from '../support/seed.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { placeholdersIn } from '../../src/config/placeholders.js'
 import { runCli, workspace } from './harness.js'
 
 
-export type ServiceKey = 'iam' | 'ec2' | 'sts' | 'redshift' | 'redshift-serverless' | 'redshift-data'
-export type Deployment = 'serverless' | 'provisioned'
+export type { Deployment, ServiceKey }
 
 /** The drift seeded in every account of the matrix: at least one failing rule per service. */
 export const DRIFT: Drift = {
@@ -256,6 +249,8 @@ export interface GroundTruth {
 export interface Rig {
   em: Emulators
   proxy: AwsProxy<ServiceKey>
+  /** The environment pointing every service at the proxy. */
+  env: Record<string, string>
   truth: Partial<Record<Deployment, GroundTruth>>
   /** Seeds `deployment` (resetting the emulators) and records its ground truth, once. */
   prepare(deployment: Deployment): Promise<GroundTruth>
@@ -263,43 +258,23 @@ export interface Rig {
 }
 
 export function argvFor(seeded: Seeded, deployment: Deployment, timeoutSeconds = TIMEOUT_SECONDS): string[] {
-  const n = seeded.names
-  const flags: Record<string, string> = {
-    region: 'eu-west-1',
-    ...(deployment === 'serverless' ? { workgroup: n.workgroup } : { 'cluster-identifier': n.clusterIdentifier }),
-    'role-name': n.roleName,
-    'policy-name': n.policyName,
-    'lambda-user': n.lambdaUser,
-    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-abc123',
-    'cargo-ips': '3.248.12.34',
-    database: n.database,
-    'db-user': n.dbUser,
-    'function-role': n.functionRole,
-    'source-schemas': n.sourceSchema,
+  const flags = cargoInputs(seeded.names, deployment, {
     ...(deployment === 'provisioned' ? { 'data-api-db-user': 'admin' } : {}),
     timeout: String(timeoutSeconds),
     'fail-on': 'error'
-  }
-  return ['audit', '--format', 'json', ...Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])]
+  })
+  return ['audit', '--format', 'json', ...cliArgs(flags)]
 }
 
 export async function startRig(): Promise<Rig> {
   const em = await startEmulators()
-  const proxy = await startAwsProxy<ServiceKey>({
-    upstreams: {
-      iam: em.moto.url,
-      ec2: em.moto.url,
-      sts: em.moto.url,
-      redshift: em.moto.url,
-      'redshift-serverless': em.serverless.url,
-      'redshift-data': em.data.url
-    }
-  })
+  const { proxy, env } = await startEmulatorProxy(em)
   const truth: Rig['truth'] = {}
   let current: Deployment | undefined
   const rig: Rig = {
     em,
     proxy,
+    env,
     truth,
     async prepare(deployment) {
       if (current === deployment && truth[deployment]) return truth[deployment]!
@@ -332,8 +307,7 @@ interface AuditRun {
 }
 
 async function runAudit(rig: Rig, argv: string[]): Promise<AuditRun> {
-  const env = { ...awsEnv(rig.em), ...proxyEnv(rig.proxy.urls) }
-  const run = await runCli(argv, { cwd: workspace({}, [], 'crg-fault-'), env })
+  const run = await runCli(argv, { cwd: workspace({}, [], 'crg-fault-'), env: rig.env })
   let report: AuditRun['report']
   try {
     report = JSON.parse(run.stdout) as AuditRun['report']

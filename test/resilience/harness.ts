@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { main } from '../../src/cli/main.js'
+import { runCli as runCliInProcess } from '../support/cli.js'
 import { parseOutputFile, parseWorkflowCommands, type ActionRun } from '../action/run-dist.js'
+import { actionInputEnv } from '../support/inputs.js'
 import { argvOf, type BadInputCase } from './bad-inputs.js'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -88,19 +89,11 @@ export interface CliRun {
   ms: number
 }
 
-type Io = NonNullable<Parameters<typeof main>[1]>
-
 /**
- * Runs `main(argv, io)` in process with `cwd` as the working directory and `env` laid over
+ * Runs the CLI in process (test/support/cli.ts) with `cwd` as the working directory and `env` laid over
  * a copy of the environment (ambient AWS_REGION/AWS_PROFILE cleared first). Restores both.
  */
 export async function runCli(argv: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
-  const out: string[] = []
-  const err: string[] = []
-  const io = {
-    stdout: { write: (chunk: string | Uint8Array) => (out.push(String(chunk)), true), isTTY: false },
-    stderr: { write: (chunk: string | Uint8Array) => (err.push(String(chunk)), true) }
-  } as unknown as Io
   const keys = [...AMBIENT, ...Object.keys(options.env ?? {})]
   const saved = new Map(keys.map((k) => [k, process.env[k]]))
   for (const k of AMBIENT) delete process.env[k]
@@ -109,8 +102,7 @@ export async function runCli(argv: string[], options: { cwd: string; env?: Recor
   process.chdir(options.cwd)
   const started = Date.now()
   try {
-    const code = await main(argv, io)
-    return { code, stdout: out.join(''), stderr: err.join(''), ms: Date.now() - started }
+    return { ...(await runCliInProcess(argv)), ms: Date.now() - started }
   } finally {
     process.chdir(previousCwd)
     for (const [k, v] of saved) {
@@ -229,8 +221,7 @@ export function runDistActionAsync(
   const summaryFile = join(dir, 'summary')
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
-  const inputEnv: Record<string, string> = {}
-  for (const [name, value] of Object.entries(inputs)) inputEnv[`INPUT_${name.toUpperCase()}`] = value
+  const inputEnv = actionInputEnv(inputs)
   const clean: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('GITHUB_') && !AMBIENT.includes(k)) clean[k] = v

@@ -8,7 +8,7 @@
  * the one place the value may appear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulators, type Emulators } from '../e2e/emulators.js'
+import { startEmulators, type Emulators } from '../support/emulators.js'
 import { runDistActionAsync, workspace, type AsyncActionRun } from './harness.js'
 import { PASSWORD, actionAudit, auditInputs, cliAudit, leaks, plantSecrets, unmasked, type ActionAudit, type CliAudit, type PlantedAccount } from './secrets.js'
 

@@ -6,7 +6,9 @@
 import { PASSWORD_ENV } from '../../src/cli/parse.js'
 import { AuthorizeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2'
 import { CreateAccessKeyCommand, ListAccessKeysCommand, TagRoleCommand, TagUserCommand, UpdateRoleCommand } from '@aws-sdk/client-iam'
-import { awsEnv, seedClients, seedCompliantServerless, type Emulators, type Seeded } from '../e2e/emulators.js'
+import { awsEnv, type Emulators } from '../support/emulators.js'
+import { cargoInputs, cliArgs } from '../support/inputs.js'
+import { seedClients, seedCompliantServerless, type Seeded } from '../support/seed.js'
 import { readTree, runCli, runDistActionAsync, workspace, type AsyncActionRun, type CliRun } from './harness.js'
 
 /** A valid Redshift password (8-64 printable ASCII, upper, lower, digit, none of '"\/@ or space). */
@@ -78,22 +80,7 @@ export async function plantSecrets(em: Emulators): Promise<PlantedAccount> {
 
 /** The live-audit inputs for the planted account (action inputs / CLI flags). */
 export function auditInputs(account: PlantedAccount): Record<string, string> {
-  const n = account.seeded.names
-  return {
-    region: 'eu-west-1',
-    workgroup: n.workgroup,
-    'role-name': n.roleName,
-    'policy-name': n.policyName,
-    'lambda-user': n.lambdaUser,
-    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-abc123',
-    'cargo-ips': '3.248.12.34',
-    database: n.database,
-    'db-user': n.dbUser,
-    'function-role': n.functionRole,
-    'source-schemas': n.sourceSchema,
-    'fail-on': 'none',
-    timeout: '60'
-  }
+  return cargoInputs(account.seeded.names, 'serverless', { 'fail-on': 'none', timeout: '60' })
 }
 
 /** The secrets no artifact may contain: planted strings, the password, key ids and their last 4 characters, the secret key. */
@@ -171,8 +158,7 @@ export interface CliAudit {
  * planted where the CLI takes it, its environment variable (the CLI refuses it as a flag).
  */
 export async function cliAudit(account: PlantedAccount): Promise<CliAudit> {
-  const flags = (extra: Record<string, string> = {}): string[] =>
-    Object.entries({ ...auditInputs(account), ...extra }).flatMap(([k, v]) => [`--${k}`, v])
+  const flags = (extra: Record<string, string> = {}): string[] => cliArgs({ ...auditInputs(account), ...extra })
   const env = { ...account.env, [PASSWORD_ENV]: PASSWORD }
   const ws = workspace({}, [], 'crg-secrets-cli-')
   const runs: Record<string, CliRun> = {}

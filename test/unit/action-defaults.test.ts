@@ -13,10 +13,11 @@ import { INPUTS } from '../../src/config/inputs.js'
 import { loadConfig } from '../../src/config/load.js'
 import { resolveParameters, type RawInputs } from '../../src/config/parameters.js'
 import { readActionInputs } from '../../src/main.js'
+import { rawInputs } from '../support/inputs.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> }
-const BASE: RawInputs = { 'state-file': { value: 'x.json', where: { input: 'state-file' } } }
+const BASE: RawInputs = rawInputs({ 'state-file': 'x.json' })
 
 describe('action.yml defaults', () => {
   it('declares a default for every input the code gives one, and none for the others', () => {
@@ -29,7 +30,7 @@ describe('action.yml defaults', () => {
   it('the declared defaults, given explicitly, resolve to the parameters the code uses when nothing is given', () => {
     const declared: RawInputs = { ...BASE }
     for (const [name, spec] of Object.entries(action.inputs)) {
-      if (spec.default !== undefined && name !== 'github-token') declared[name] = { value: spec.default, where: { input: name } }
+      if (spec.default !== undefined && name !== 'github-token') Object.assign(declared, rawInputs({ [name]: spec.default }))
     }
     expect(Object.keys(declared).length).toBeGreaterThan(15)
     expect(resolveParameters(declared, {})).toEqual(resolveParameters(BASE, {}))

@@ -15,6 +15,7 @@ import { parseCommandLine, PASSWORD_ENV } from '../../src/cli/parse.js'
 import { INPUTS } from '../../src/config/inputs.js'
 import { loadConfig } from '../../src/config/load.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
+import { rawInputs } from '../support/inputs.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CONFIG = join(ROOT, 'examples/serverless.yml')
@@ -128,7 +129,7 @@ describe('configuration problems', () => {
     const file = join(work, 'cluster.yml')
     writeFileSync(file, 'cluster-identifier: cargo-cluster\ndata-api-db-user: admin\nregion: eu-west-1\ndatabase: from_file\n')
     const config = loadConfig(
-      { config: { value: file, where: { input: '--config' } }, workgroup: { value: 'cargo-wg', where: { input: '--workgroup' } }, database: { value: 'direct_db', where: { input: '--database' } } },
+      rawInputs({ config: file, workgroup: 'cargo-wg', database: 'direct_db' }, { as: 'flag' }),
       work,
       {}
     )
@@ -138,7 +139,7 @@ describe('configuration problems', () => {
     expect(config.target.database).toBe('direct_db')
     expect(config.target.region).toBe('eu-west-1')
     // And the other way round.
-    const cluster = loadConfig({ config: { value: join(ROOT, 'examples/serverless.yml'), where: { input: '--config' } }, 'cluster-identifier': { value: 'cargo-cluster', where: { input: '--cluster-identifier' } } }, work, {})
+    const cluster = loadConfig(rawInputs({ config: join(ROOT, 'examples/serverless.yml'), 'cluster-identifier': 'cargo-cluster' }, { as: 'flag' }), work, {})
     expect(cluster.target.clusterIdentifier).toBe('cargo-cluster')
     expect(cluster.target.workgroup).toBeUndefined()
   })

@@ -10,17 +10,14 @@ import { evaluate } from '../../src/evaluate/engine.js'
 import { RULE_PARAMETERS } from '../../src/config/rule-values.js'
 import { audit } from '../../src/run.js'
 import type { AccountState } from '../../src/state/types.js'
+import { rawInputs } from '../support/inputs.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const RULES_DIR = join(ROOT, 'test', 'fixtures', 'rules')
 const CONFIG_DIR = join(ROOT, 'test', 'fixtures', 'config')
 const COMPLIANT = JSON.parse(readFileSync(join(ROOT, 'examples', 'serverless-compliant.state.json'), 'utf8')) as AccountState
 
-function raw(values: Record<string, unknown>): RawInputs {
-  const out: RawInputs = {}
-  for (const [name, value] of Object.entries(values)) out[name] = { value, where: { input: name } }
-  return out
-}
+const raw = (values: Record<string, unknown>): RawInputs => rawInputs(values)
 
 /** The smallest valid set of inputs for reading AWS. */
 const VALID = { workgroup: 'cargo-wg', region: 'eu-west-1' }

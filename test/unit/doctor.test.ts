@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/load.js'
-import type { RawInputs } from '../../src/config/parameters.js'
 import { renderProbe, runDoctor } from '../../src/doctor/index.js'
+import { rawInputs } from '../support/inputs.js'
 
 function config() {
-  const raw: RawInputs = {
-    mode: { value: 'doctor', where: { input: 'mode' } },
-    workgroup: { value: 'cargo-wg', where: { input: 'workgroup' } },
-    region: { value: 'eu-west-1', where: { input: 'region' } },
-    'cargo-role-arn': { value: 'arn:aws:iam::999988887777:role/cargo', where: { input: 'cargo-role-arn' } }
-  }
+  const raw = rawInputs({ mode: 'doctor', workgroup: 'cargo-wg', region: 'eu-west-1', 'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo' })
   return loadConfig(raw, process.cwd(), {})
 }
 

@@ -5,11 +5,11 @@ import { resolveParameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { AccountState } from '../../src/state/types.js'
+import { rawInputs } from '../support/inputs.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const state = (): AccountState => JSON.parse(readFileSync(join(ROOT, 'examples/serverless-compliant.state.json'), 'utf8'))
-const raw = (values: Record<string, string>) =>
-  Object.fromEntries(Object.entries({ 'state-file': 'x.json', ...values }).map(([k, value]) => [k, { value, where: { input: k } }]))
+const raw = (values: Record<string, string>) => rawInputs({ 'state-file': 'x.json', ...values })
 const common = { 'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme', 'cargo-ips': '3.251.12.34', workgroup: 'cargo-wg' }
 
 describe('values derived from the state', () => {

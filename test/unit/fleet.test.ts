@@ -12,6 +12,7 @@ import { loadTargetsFile, readFleetInputs, TARGET_EXCLUDED_INPUTS, targetConfig,
 import { assumeRoleCause, assumeRoleCredentials, sessionNameFor } from '../../src/aws/credentials.js'
 import { mergeReports } from '../../src/fleet/merge.js'
 import { perTargetPath } from '../../src/fleet/run.js'
+import { rawInputs } from '../support/inputs.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'crg-fleet-unit-'))
@@ -49,7 +50,7 @@ targets:
 describe('the targets file', () => {
   it("gives each target the defaults, its own keys over them, and the run's inputs under both", () => {
     const file = loadTargetsFile(write('ok.yml', VALID), dir)
-    const raw: RawInputs = { 'fail-on': { value: 'none', where: { input: 'fail-on' } }, mode: { value: 'audit', where: { input: 'mode' } } }
+    const raw = rawInputs({ 'fail-on': 'none', mode: 'audit' })
     const [prod, staging] = targetConfigs(raw, file, dir, {})
     expect(prod).toMatchObject({ target: { workgroup: 'cargo-wg', region: 'eu-west-1', roleName: 'cargo-redshift' }, outputs: { failOn: 'none' }, collect: { assumeRoleArn: 'arn:aws:iam::111111111111:role/cargo-redshift-guard-audit' } })
     expect(staging).toMatchObject({ target: { clusterIdentifier: 'cargo-staging', region: 'us-east-1', sourceSchemas: [{ database: 'analytics', schema: 'public' }] }, outputs: { failOn: 'warning' } })
@@ -75,7 +76,7 @@ describe('the targets file', () => {
   })
 
   it('target without targets, a bad target name and a bad max-targets-in-flight are input errors', () => {
-    const raw = (values: Record<string, string>): RawInputs => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, where: { input: k } }]))
+    const raw = (values: Record<string, string>): RawInputs => rawInputs(values)
     expect(problemsOf(() => readFleetInputs(raw({ target: 'prod' })))).toEqual([expect.stringMatching(/^target:.*only applies with targets \(the targets file that names it\)$/)])
     expect(problemsOf(() => readFleetInputs(raw({ targets: 'f.yml', target: 'a/b' })))[0]).toContain('is not a target name')
     expect(problemsOf(() => readFleetInputs(raw({ targets: 'f.yml', 'max-targets-in-flight': '0' })))[0]).toContain('max-targets-in-flight')
@@ -84,7 +85,7 @@ describe('the targets file', () => {
 
   it('a config file cannot hold targets or target', () => {
     write('cfg.yml', 'targets: fleet.yml\nworkgroup: cargo-wg\nregion: eu-west-1\n')
-    expect(problemsOf(() => loadConfig({ config: { value: 'cfg.yml', where: { input: 'config' } } }, dir, {}))[0]).toContain("'targets' chooses what this run does")
+    expect(problemsOf(() => loadConfig(rawInputs({ config: 'cfg.yml' }), dir, {}))[0]).toContain("'targets' chooses what this run does")
   })
 
   it('external-id needs assume-role-arn and is checked like AssumeRole checks it', () => {

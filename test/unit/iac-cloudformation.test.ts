@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/errors.js'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { shippedSchema } from '../../src/config/schema-check.js'
 import { loadIacState, stateFromCloudFormation } from '../../src/collect/iac/index.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import type { AccountState } from '../../src/state/types.js'
+import { exampleInputs, paramsOf } from '../support/inputs.js'
 
 /* CloudFormation templates (YAML with short-form tags, and JSON) judged by the real rule set. */
 
@@ -20,10 +20,7 @@ const NOW = new Date('2026-11-25T12:00:00Z')
 const RULES = loadRuleSet([])
 
 function params(example = 'serverless.yml', extra: Record<string, unknown> = {}): Parameters {
-  const values = { ...(parse(readFileSync(join(ROOT, 'examples', example), 'utf8')) as Record<string, unknown>), ...extra }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf({ ...exampleInputs(example), ...extra })
 }
 
 function judge(state: AccountState, p: Parameters = params()): Finding[] {

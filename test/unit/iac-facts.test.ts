@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadIacState, overlayState } from '../../src/collect/iac/index.js'
 import { stateDigest } from '../../src/remediate/digest.js'
 import { STATE_PARTS, REDSHIFT_FACTS, type Fact, type FactTable, type PartFact } from '../../src/state/facts.js'
 import { resolvePointer } from '../../src/state/pointer.js'
 import type { AccountState } from '../../src/state/types.js'
+import { paramsOf } from '../support/inputs.js'
 
 /**
  * The one list of state facts (src/state/facts.ts) against the code that reads it: the IaC
@@ -20,10 +21,7 @@ const ROOT = join(__dirname, '..', '..')
 const NOW = new Date('2026-06-01T00:00:00Z')
 
 function params(config: string): Parameters {
-  const values = parse(readFileSync(join(ROOT, config), 'utf8')) as Record<string, unknown>
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(parse(readFileSync(join(ROOT, config), 'utf8')) as Record<string, unknown>)
 }
 
 function liveState(file: string): AccountState {

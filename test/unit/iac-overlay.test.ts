@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { shippedSchema } from '../../src/config/schema-check.js'
 import { loadIacState, overlayState, stateFromCloudFormation } from '../../src/collect/iac/index.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import type { AccountState } from '../../src/state/types.js'
+import { exampleInputs, paramsOf } from '../support/inputs.js'
 
 /*
  * The IaC change laid over the live account (the example states stand for what the live
@@ -21,10 +21,7 @@ const NOW = new Date('2026-11-25T12:00:00Z')
 const RULES = loadRuleSet([])
 
 function params(): Parameters {
-  const values = parse(readFileSync(join(ROOT, 'examples/serverless.yml'), 'utf8')) as Record<string, unknown>
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(exampleInputs('serverless.yml'))
 }
 
 function live(name: string): AccountState {

@@ -2,16 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/errors.js'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { shippedSchema } from '../../src/config/schema-check.js'
 import { loadIacState, stateFromTerraformPlan } from '../../src/collect/iac/index.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { Finding } from '../../src/evaluate/types.js'
 import type { AccountState } from '../../src/state/types.js'
+import { exampleInputs, paramsOf } from '../support/inputs.js'
 
 /*
  * Terraform plans (`terraform show -json`, written by hand in HashiCorp's documented shape by
@@ -24,10 +24,7 @@ const NOW = new Date('2026-11-25T12:00:00Z')
 const RULES = loadRuleSet([])
 
 function params(extra: Record<string, unknown> = {}): Parameters {
-  const values = { ...(parse(readFileSync(join(ROOT, 'examples/serverless.yml'), 'utf8')) as Record<string, unknown>), ...extra }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf({ ...exampleInputs('serverless.yml'), ...extra })
 }
 
 function load(variant: string, p: Parameters = params()): AccountState {
@@ -359,12 +356,7 @@ describe('Terraform plan: a provisioned cluster with inline rules and exclusive 
       }
     }
   }
-  const p = (() => {
-    const values = parse(readFileSync(join(ROOT, 'examples/provisioned.yml'), 'utf8')) as Record<string, unknown>
-    const raw: RawInputs = {}
-    for (const [k, v] of Object.entries(values)) raw[k] = { value: v, where: { input: k } }
-    return resolveParameters(raw, {})
-  })()
+  const p = paramsOf(exampleInputs('provisioned.yml'))
   const state = stateFromTerraformPlan(plan, { file: 'plan.json', params: p, baseDir: tmpdir(), now: NOW })
 
   it('reads the account from aws_caller_identity, the cluster roles from aws_redshift_cluster_iam_roles, both rule shapes', () => {

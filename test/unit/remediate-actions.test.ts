@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'
-import { resolveParameters, type Parameters as GuardParameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters as GuardParameters } from '../../src/config/parameters.js'
 import { REMEDIATION_ACTION_IDS, REMEDIATION_ACTION_OPTIONS } from '../../src/config/remediation-actions.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { RuleSet } from '../../src/config/rule-set.types.js'
@@ -20,6 +20,7 @@ import { evaluatePolicies } from '../../src/policy/iam-policy.js'
 import { ACTIONS } from '../../src/remediate/actions/index.js'
 import { planRemediation } from '../../src/remediate/plan.js'
 import type { AccountState, PolicyDocument } from '../../src/state/types.js'
+import { paramsOf, rawInputs } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const NOW = new Date('2026-11-24T08:00:00Z')
@@ -45,9 +46,7 @@ function params(): GuardParameters {
     workgroup: 'cargo-wg',
     remediate: 'all'
   }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(values)
 }
 
 function attachSteps(ruleSet: RuleSet, state: AccountState): string[] {
@@ -75,7 +74,7 @@ describe('the action registry', () => {
     const file = rulesFile('typo.yaml', 'rules:\n  - id: iam-role-exists\n    remediation: { action: create-rol }\n')
     let error: unknown
     try {
-      loadConfig({ rules: { value: file, where: { input: 'rules' } }, state: { value: path.join(ROOT, 'examples/serverless-compliant.state.json'), where: { input: 'state' } } }, ROOT, {})
+      loadConfig(rawInputs({ rules: file, state: path.join(ROOT, 'examples/serverless-compliant.state.json') }), ROOT, {})
     } catch (err) {
       error = err
     }
@@ -104,7 +103,7 @@ describe('the action registry', () => {
     const file = rulesFile('bad-with.yaml', 'rules:\n  - id: iam-role-lambda-policies\n    remediation: { action: attach-lambda-policies, with: { policy: x } }\n')
     let error: unknown
     try {
-      loadConfig({ rules: { value: file, where: { input: 'rules' } }, state: { value: path.join(ROOT, 'examples/serverless-compliant.state.json'), where: { input: 'state' } } }, ROOT, {})
+      loadConfig(rawInputs({ rules: file, state: path.join(ROOT, 'examples/serverless-compliant.state.json') }), ROOT, {})
     } catch (err) {
       error = err
     }

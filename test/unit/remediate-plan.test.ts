@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import { PlanError, validatePlan } from '../../src/remediate/apply.js'
@@ -15,6 +15,7 @@ import { renderApplyMarkdown, renderPlanMarkdown } from '../../src/remediate/mar
 import { planRemediation } from '../../src/remediate/plan.js'
 import type { Plan, PlanStep } from '../../src/remediate/types.js'
 import type { AccountState, PolicyStatement } from '../../src/state/types.js'
+import { paramsOf } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RULES = loadRuleSet([], ROOT)
@@ -40,9 +41,7 @@ function params(extra: Record<string, string> = {}, deployment: 'serverless' | '
     ...(deployment === 'serverless' ? { workgroup: 'cargo-wg' } : { 'cluster-identifier': 'cargo-cluster' }),
     ...extra
   }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== '') raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '')))
 }
 
 function planFor(state: AccountState, p: Parameters = params()): Plan {

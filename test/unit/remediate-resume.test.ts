@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { Finding } from '../../src/evaluate/types.js'
@@ -15,6 +15,7 @@ import { planRemediation } from '../../src/remediate/plan.js'
 import { resumePlan } from '../../src/remediate/resume.js'
 import type { Plan } from '../../src/remediate/types.js'
 import type { AccountState } from '../../src/state/types.js'
+import { paramsOf } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RULES = loadRuleSet([], ROOT)
@@ -34,9 +35,7 @@ function params(): Parameters {
     remediate: 'all',
     workgroup: 'cargo-wg'
   }
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(values)
 }
 
 /** No cross-account policy, no role, the namespace without it, no ingress for Cargo. */

@@ -15,6 +15,7 @@ import { renderSarif } from '../../src/report/sarif.js'
 import { audit, type ProgressEvent } from '../../src/run.js'
 import type { AccountState } from '../../src/state/types.js'
 import { validateSarif } from '../fixtures/sarif-validator.js'
+import { rawInputs } from '../support/inputs.js'
 
 /*
  * The first-day walkthrough of issue 12, item by item: where findings point, what they say,
@@ -30,11 +31,7 @@ function example(name: string): AccountState {
   return JSON.parse(readFileSync(join(ROOT, 'examples', name), 'utf8')) as AccountState
 }
 
-function raw(values: Record<string, unknown>): RawInputs {
-  const out: RawInputs = {}
-  for (const [name, value] of Object.entries(values)) out[name] = { value, where: { input: name } }
-  return out
-}
+const raw = (values: Record<string, unknown>): RawInputs => rawInputs(values)
 
 function config(file = 'examples/serverless.yml', extra: Record<string, unknown> = {}): Config {
   return loadConfig(raw({ config: file, ...extra }), ROOT, {})

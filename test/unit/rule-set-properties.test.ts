@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/config/errors.js'
-import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { Rule, RuleSet } from '../../src/config/rule-set.types.js'
 import type { Waiver } from '../../src/config/waivers.js'
@@ -21,6 +21,7 @@ import { compileProblems } from '../../src/config/rule-compile.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import { emptyState } from '../../src/state/empty.js'
 import type { AccountState } from '../../src/state/types.js'
+import { paramsOf } from '../support/inputs.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const example = (name: string) => JSON.parse(readFileSync(join(ROOT, 'examples', name), 'utf8')) as AccountState
@@ -32,9 +33,7 @@ const STATES: Record<string, AccountState> = {
 }
 
 function params(values: Record<string, string>): Parameters {
-  const raw: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) raw[k] = { value: v, where: { input: k } }
-  return resolveParameters(raw, {})
+  return paramsOf(values)
 }
 const SERVERLESS = params({
   'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',

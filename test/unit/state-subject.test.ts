@@ -15,6 +15,7 @@ import type { Finding } from '../../src/evaluate/types.js'
 import { audit } from '../../src/run.js'
 import { subjectOf, unconfirmedSubjects } from '../../src/state/subject.js'
 import type { AccountState } from '../../src/state/types.js'
+import { rawInputs } from '../support/inputs.js'
 
 /*
  * Issue 11, "no verdict on a fact that was never read": a saved state (and an IaC plan laid
@@ -36,11 +37,8 @@ function example(name: string): AccountState {
 const SERVERLESS = parse(readFileSync(join(EXAMPLES, 'serverless.yml'), 'utf8')) as Record<string, unknown>
 const PROVISIONED = parse(readFileSync(join(EXAMPLES, 'provisioned.yml'), 'utf8')) as Record<string, unknown>
 
-function raw(values: Record<string, unknown>): RawInputs {
-  const out: RawInputs = {}
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = { value: v, where: { input: `--${k}` } }
-  return out
-}
+/** Inputs as the CLI gives them, each located at its flag. */
+const raw = (values: Record<string, unknown>): RawInputs => rawInputs(values, { as: 'flag' })
 
 function params(extra: Record<string, unknown> = {}, base = SERVERLESS): Parameters {
   return resolveParameters(raw({ ...base, 'state-file': 'x.state.json', ...extra }), {})
