@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { ConfigError } from './config/errors.js'
+import { ConfigError } from './json/problems.js'
 import { INPUTS } from './config/inputs.js'
 import { loadConfig, type Config } from './config/load.js'
 import { unmatchedWaivers } from './evaluate/unmatched-waivers.js'
@@ -11,7 +11,7 @@ import { emitAnnotations, setAuditOutputs, writeConfigErrorSummary, writeJobSumm
 import { renderConsole } from './report/console.js'
 import { statusLine } from './report/markdown.js'
 import type { AuditReport } from './report/types.js'
-import { formatLocation } from './config/errors.js'
+import { formatLocation } from './json/problems.js'
 import { audit, type AuditOutcome } from './run.js'
 
 /**

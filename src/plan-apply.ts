@@ -11,10 +11,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError } from './config/errors.js'
+import { ConfigError } from './json/problems.js'
 import type { Config } from './config/load.js'
 import { audit, collectLive, type AuditOutcome, type Collector } from './run.js'
-import { pointersOverlap } from './state/pointer.js'
+import { pointersOverlap } from './json/pointer.js'
 import { writeTextFile } from './report/files.js'
 import { applyPlan, PlanError, validatePlan, type PollOptions, type SettledStep } from './remediate/apply.js'
 import { canonicalJson, stateDigest } from './remediate/digest.js'

@@ -5,7 +5,7 @@
  * so a command accepts exactly what its help lists, and reports usage and configuration problems
  * together, in one pass, before anything is read.
  */
-import type { ConfigProblem } from '../config/errors.js'
+import type { ConfigProblem } from '../json/problems.js'
 import type { RawInputs } from '../config/parameters.js'
 
 export interface OptionSpec {

@@ -3,7 +3,7 @@
  * every input, then run. Usage and configuration problems are reported together, each naming its
  * flag or file:line, before anything is read (exit 2).
  */
-import { ConfigError, formatLocation, type ConfigProblem } from '../config/errors.js'
+import { ConfigError, formatLocation, type ConfigProblem } from '../json/problems.js'
 import { inputSpec } from '../config/inputs.js'
 import type { RawInputs } from '../config/parameters.js'
 import { VERSION } from '../version.js'

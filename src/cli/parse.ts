@@ -5,7 +5,7 @@
  * mode it guesses an unknown option's type and turns its value into an argument, a knock-on error.
  */
 import { didYouMean } from '../config/did-you-mean.js'
-import type { ConfigProblem } from '../config/errors.js'
+import type { ConfigProblem } from '../json/problems.js'
 import { INPUTS } from '../config/inputs.js'
 import type { CommandSpec, OptionSpec } from './command.js'
 import { optionsOf } from './command.js'

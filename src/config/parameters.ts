@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js'
-import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from '../json/problems.js'
 import { INPUTS, inputSpec } from './inputs.js'
 
 export type Severity = 'error' | 'warning' | 'notice'

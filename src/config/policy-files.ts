@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Ajv, type ValidateFunction } from 'ajv'
 
 /**
  * The folder holding the shipped `policies/`. Found by walking up from this
@@ -22,3 +23,19 @@ export function readPolicyJson(name: string): Record<string, unknown> {
 }
 
 export const DEFAULT_RULE_SET_FILE = 'cargo-redshift.yaml'
+
+const ajv = new Ajv({ allErrors: true, strict: false })
+const cache = new Map<string, ValidateFunction>()
+
+/** Validator for a schema shipped in policies/ (optionally one of its $defs). */
+export function shippedSchema(file: string, def?: string): ValidateFunction {
+  const key = `${file}#${def ?? ''}`
+  const cached = cache.get(key)
+  if (cached) return cached
+  const schema = readPolicyJson(file)
+  if (!ajv.getSchema(String(schema['$id']))) ajv.addSchema(schema)
+  const validate = ajv.getSchema(`${String(schema['$id'])}${def ? `#/$defs/${def}` : ''}`)
+  if (!validate) throw new Error(`policies/${file} has no schema ${def ?? ''}`)
+  cache.set(key, validate)
+  return validate
+}

@@ -5,7 +5,7 @@
  * the IAM permissions it needs, are in src/remediate/actions/, one module per id listed here.
  */
 import { Ajv } from 'ajv'
-import type { ConfigProblem } from './errors.js'
+import type { ConfigProblem } from '../json/problems.js'
 import type { Rule } from './rule-set.types.js'
 
 export const REMEDIATION_ACTION_OPTIONS = {

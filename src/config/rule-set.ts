@@ -1,10 +1,10 @@
 import { join, relative, resolve } from 'node:path'
-import { readLocatedDocument, type LocatedDocument } from './documents.js'
-import { ConfigError, type ConfigProblem } from './errors.js'
-import { DEFAULT_RULE_SET_FILE, policiesDir } from './policy-files.js'
+import { readLocatedDocument, type LocatedDocument } from '../json/located-document.js'
+import { ConfigError, type ConfigProblem } from '../json/problems.js'
+import { DEFAULT_RULE_SET_FILE, policiesDir, shippedSchema } from './policy-files.js'
 import { remediationActionProblems } from './remediation-actions.js'
 import type { Rule, RuleSet } from './rule-set.types.js'
-import { schemaProblems, shippedSchema } from './schema-check.js'
+import { schemaProblems } from '../json/schema-check.js'
 import { rulePointerProblems } from './state-pointers.js'
 
 /** Rule files are named as the user gave them, relative to where the tool runs (as in their messages). */

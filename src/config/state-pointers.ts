@@ -1,4 +1,4 @@
-import { parsePointer } from '../state/pointer.js'
+import { parsePointer } from '../json/pointer.js'
 import { didYouMean } from './did-you-mean.js'
 import { readPolicyJson } from './policy-files.js'
 import { placeholdersIn } from './placeholders.js'

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path'
-import { readLocatedDocument, type LocatedDocument } from './documents.js'
-import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
+import { readLocatedDocument, type LocatedDocument } from '../json/located-document.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from '../json/problems.js'
 import { loadConfig, type Config } from './load.js'
 import { INPUTS } from './inputs.js'
 import { describe, type RawInputs } from './parameters.js'
-import { schemaProblems, shippedSchema } from './schema-check.js'
+import { schemaProblems } from '../json/schema-check.js'
+import { shippedSchema } from './policy-files.js'
 import { targetOf } from '../state/target.js'
 
 /*

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
-import { readLocatedDocument } from './documents.js'
-import { ConfigError, type ConfigLocation, type ConfigProblem } from './errors.js'
+import { readLocatedDocument } from '../json/located-document.js'
+import { ConfigError, type ConfigLocation, type ConfigProblem } from '../json/problems.js'
 import type { RuleSet } from './rule-set.types.js'
-import { schemaProblems, shippedSchema } from './schema-check.js'
+import { schemaProblems } from '../json/schema-check.js'
+import { shippedSchema } from './policy-files.js'
 
 /** An accepted exception: mutes a rule (on one resource, or all) until it expires. */
 export interface Waiver {

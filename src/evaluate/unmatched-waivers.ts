@@ -1,4 +1,4 @@
-import type { ConfigProblem } from '../config/errors.js'
+import type { ConfigProblem } from '../json/problems.js'
 import type { Waiver } from '../config/waivers.js'
 import type { Finding } from './types.js'
 

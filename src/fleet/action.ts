@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { ConfigError } from '../config/errors.js'
+import { ConfigError } from '../json/problems.js'
 import type { Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'
 import { findTarget, loadTargetsFile, matrixOf, readFleetInputs, targetConfig, targetConfigs } from '../config/targets.js'

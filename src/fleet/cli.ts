@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors.js'
+import { ConfigError } from '../json/problems.js'
 import { INPUTS } from '../config/inputs.js'
 import type { Config } from '../config/load.js'
 import type { RawInputs } from '../config/parameters.js'

@@ -1,6 +1,6 @@
 import { basename, dirname, extname, join } from 'node:path'
 import pLimit from 'p-limit'
-import { ConfigError } from '../config/errors.js'
+import { ConfigError } from '../json/problems.js'
 import type { Config } from '../config/load.js'
 import { writeSnapshot } from '../collect/snapshot.js'
 import { buildFleetReport, type FleetReport } from '../report/fleet.js'

@@ -7,7 +7,7 @@
  * logical location).
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import type { ConfigLocation } from '../config/errors.js'
+import type { ConfigLocation } from '../json/problems.js'
 import type { Rule, RuleSource } from '../config/rule-set.types.js'
 import { inputNameOf } from '../evaluate/engine.js'
 import { placeholdersIn } from '../config/placeholders.js'

@@ -1,4 +1,4 @@
-import { pointerContains } from './pointer.js'
+import { pointerContains } from '../json/pointer.js'
 import { describeTarget, kindOf, targetOf, type NamedTarget as Target } from './target.js'
 import type { AccountState, StateSubject } from './types.js'
 

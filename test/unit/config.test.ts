@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, formatLocation, type ConfigProblem } from '../../src/config/errors.js'
+import { ConfigError, formatLocation, type ConfigProblem } from '../../src/json/problems.js'
 import { loadConfig } from '../../src/config/load.js'
 import { resolveParameters, type RawInputs } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
@@ -303,7 +303,7 @@ describe('rule-set files', () => {
     expect(problems[0]!.message).toContain('YAML syntax')
   })
 
-  // BUG (src/config/documents.ts, parseLocatedDocument): syntax errors are located with
+  // BUG (src/json/located-document.ts, parseLocatedDocument): syntax errors are located with
   // `e.linePos`, which the yaml package fills only when `prettyErrors` is true; the parser
   // is called with `prettyErrors: false`, so every YAML/JSON syntax error comes without
   // line and column (`e.pos` + the lineCounter would give them: line 5, column 5 here).

@@ -6,7 +6,7 @@ import type { Parameters } from '../../src/config/parameters.js'
 import { loadIacState, overlayState } from '../../src/collect/iac/index.js'
 import { stateDigest } from '../../src/remediate/digest.js'
 import { STATE_PARTS, REDSHIFT_FACTS, type Fact, type FactTable, type PartFact } from '../../src/state/facts.js'
-import { resolvePointer } from '../../src/state/pointer.js'
+import { resolvePointer } from '../../src/json/pointer.js'
 import type { AccountState } from '../../src/state/types.js'
 import { paramsOf } from '../support/inputs.js'
 

@@ -1,5 +1,5 @@
 /** The fleet commands (issue 13; the work is in src/fleet/cli.ts): targets and merge. */
-import { ConfigError, type ConfigProblem } from '../../config/errors.js'
+import { ConfigError, type ConfigProblem } from '../../json/problems.js'
 import { defineCommand, type Invocation } from '../command.js'
 import { checkChoice, formatOption, inputOptions, NO_COLOR_OPTION, OUTPUT_OPTION } from './shared.js'
 

@@ -1,5 +1,5 @@
 /** The three modes of the action as commands: audit (read-only), plan and apply. */
-import { ConfigError, type ConfigProblem } from '../../config/errors.js'
+import { ConfigError, type ConfigProblem } from '../../json/problems.js'
 import { readFleetInputs } from '../../config/targets.js'
 import type { Config } from '../../config/load.js'
 import { writeAuditFiles } from '../../outputs.js'

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { LineCounter, parseDocument } from 'yaml'
-import { ConfigError } from '../../config/errors.js'
+import { ConfigError } from '../../json/problems.js'
 import type { Parameters } from '../../config/parameters.js'
 import type { AccountState } from '../../state/types.js'
 import { stateFromCloudFormation } from './cloudformation.js'

@@ -1,5 +1,5 @@
 import { filledFromLive, REDSHIFT_FACTS, STATE_PARTS, type StatePartPointer } from '../../state/facts.js'
-import { pointersOverlap, resolvePointer } from '../../state/pointer.js'
+import { pointersOverlap, resolvePointer } from '../../json/pointer.js'
 import type { AccountState, IdentityPolicy, RoleState, SecurityGroupState, StateSubject, UnknownFact, UserState } from '../../state/types.js'
 import { accountHint, containsPlaceholder, fillAccount, liveCanTell } from './common.js'
 import { sameIngress } from './model.js'

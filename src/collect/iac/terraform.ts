@@ -1,4 +1,4 @@
-import { ConfigError } from '../../config/errors.js'
+import { ConfigError } from '../../json/problems.js'
 import type { AccountState } from '../../state/types.js'
 import { isRecord } from './common.js'
 import { assemble } from './model.js'

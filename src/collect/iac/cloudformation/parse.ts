@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, type CollectionTag, type Document, type ScalarTag } from 'yaml'
-import { ConfigError } from '../../../config/errors.js'
+import { ConfigError } from '../../../json/problems.js'
 import { isRecord } from '../common.js'
 import { logicalIdLines } from './locations.js'
 

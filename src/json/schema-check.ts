@@ -1,23 +1,6 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { ConfigProblem } from './errors.js'
-import type { LocatedDocument } from './documents.js'
-import { readPolicyJson } from './policy-files.js'
-
-const ajv = new Ajv({ allErrors: true, strict: false })
-const cache = new Map<string, ValidateFunction>()
-
-/** Validator for a schema shipped in policies/ (optionally one of its $defs). */
-export function shippedSchema(file: string, def?: string): ValidateFunction {
-  const key = `${file}#${def ?? ''}`
-  const cached = cache.get(key)
-  if (cached) return cached
-  const schema = readPolicyJson(file)
-  if (!ajv.getSchema(String(schema['$id']))) ajv.addSchema(schema)
-  const validate = ajv.getSchema(`${String(schema['$id'])}${def ? `#/$defs/${def}` : ''}`)
-  if (!validate) throw new Error(`policies/${file} has no schema ${def ?? ''}`)
-  cache.set(key, validate)
-  return validate
-}
+import type { ErrorObject, ValidateFunction } from 'ajv'
+import type { ConfigProblem } from './problems.js'
+import type { LocatedDocument } from './located-document.js'
 
 function sentence(e: ErrorObject): string {
   switch (e.keyword) {

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
-import { ConfigError, type ConfigLocation } from './errors.js'
-import { parsePointer } from '../state/pointer.js'
+import { ConfigError, type ConfigLocation } from './problems.js'
+import { parsePointer } from './pointer.js'
 
 /**
  * A YAML or JSON file parsed with positions, so that any problem found later
