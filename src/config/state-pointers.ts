@@ -1,4 +1,4 @@
-import { parsePointer } from '../json/pointer.js'
+import { parsePointer, pointerContains } from '../json/pointer.js'
 import { didYouMean } from './did-you-mean.js'
 import { readPolicyJson } from './policy-files.js'
 import { placeholdersIn } from './placeholders.js'
@@ -161,6 +161,11 @@ export function rulePointerProblems(rule: Record<string, unknown>, root: Record<
     if (typeof read !== 'string') return
     const problem = statePointerProblem(read, root)
     if (problem) problems.push({ field: `reads/${i}`, message: `reads ${read} names nothing the account state can hold: ${problem}` })
+    // A read outside `given` would let an unreadable `given` go unnoticed: the rule would judge
+    // what was never read instead of being `error`.
+    else if (given !== undefined && !givenProblem && !pointerContains(given, read)) {
+      problems.push({ field: `reads/${i}`, message: `reads ${read} is not below given ${given}: reads name the parts of given the verdict depends on` })
+    }
   })
   for (const [field, value] of Object.entries(rule)) {
     if (field === 'id' || field === 'source' || field === 'given' || field === 'reads') continue

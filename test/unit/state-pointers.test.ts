@@ -74,6 +74,13 @@ describe('pointers a rule names, judged by the account-state schema', () => {
     ])
   })
 
+  it('refuses reads outside given, which would hide an unreadable given', () => {
+    expect(rulePointerProblems({ id: 'r', given: '/iam/role', reads: ['/iam/role/name', '/network/securityGroups'] })).toEqual([
+      { field: 'reads/1', message: 'reads /network/securityGroups is not below given /iam/role: reads name the parts of given the verdict depends on' }
+    ])
+    expect(rulePointerProblems({ id: 'r', given: '/iam/role/policies', reads: ['/iam/role/policies/*/arn', '/iam/role/policies'] })).toEqual([])
+  })
+
   it("refuses each: true where the state holds no list, and accepts it on lists", () => {
     expect(rulePointerProblems({ id: 'r', given: '/iam/role', each: true })).toEqual([
       { field: 'each', message: "'each: true' judges the elements of a list, but /iam/role holds null or object" }
