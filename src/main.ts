@@ -1,5 +1,7 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
 import * as core from '@actions/core'
-import { ConfigError } from './json/problems.js'
+import { ConfigError, formatLocation } from './json/problems.js'
 import { INPUTS } from './config/inputs.js'
 import { loadConfig, type Config } from './config/load.js'
 import { unmatchedWaivers } from './evaluate/unmatched-waivers.js'
@@ -11,7 +13,6 @@ import { emitAnnotations, setAuditOutputs, writeConfigErrorSummary, writeJobSumm
 import { renderConsole } from './report/console.js'
 import { statusLine } from './report/markdown.js'
 import type { AuditReport } from './report/types.js'
-import { formatLocation } from './json/problems.js'
 import { audit, type AuditOutcome } from './run.js'
 
 /**
@@ -142,7 +143,27 @@ async function runApplyMode(config: Config): Promise<void> {
   }
 }
 
+/**
+ * The runner creates the files behind GITHUB_OUTPUT and GITHUB_STEP_SUMMARY before a step starts,
+ * and @actions/core refuses to write to one that is missing. A runner stand-in (act, a local
+ * harness) that only names them would turn every output into a crash; creating an empty file
+ * where one is named but absent costs nothing on a real runner, where they exist.
+ */
+function ensureRunnerFiles(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_STATE']) {
+    const file = env[name]
+    if (!file || existsSync(file)) continue
+    try {
+      mkdirSync(dirname(file), { recursive: true })
+      closeSync(openSync(file, 'a'))
+    } catch {
+      // Left to @actions/core, which says which file it could not write.
+    }
+  }
+}
+
 export async function run(): Promise<void> {
+  ensureRunnerFiles()
   try {
     const raw = readActionInputs()
     // --- fleets (issue 13): targets files, mode targets and mode merge (src/fleet/action.ts).

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { INPUTS } from '../../src/config/inputs.js'
-import { ROOT, runDistAction } from './run-dist.js'
+import { parseOutputFile, ROOT, runDistAction } from './run-dist.js'
 
 const DRIFTED = {
   config: 'examples/serverless.yml',
@@ -116,6 +116,17 @@ describe('the bundled action, run as the runner runs it', () => {
     const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' })
     expect(run.status).toBe(0)
     expect(run.outputs['status']).toBe('drift')
+  })
+
+  it('writes its outputs and summary where a runner stand-in names files it did not create', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'crg-runner-files-')), 'not-yet')
+    const output = join(dir, 'output')
+    const summary = join(dir, 'summary')
+    const run = runDistAction({ ...DRIFTED, 'fail-on': 'none' }, { GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary })
+    expect(run.stderr).not.toMatch(/Missing file|Unable to access/)
+    expect(run.status).toBe(0)
+    expect(parseOutputFile(readFileSync(output, 'utf8'))['drift-count']).toBe(String(DRIFTED_RULES.length))
+    expect(readFileSync(summary, 'utf8')).toMatch(/iam-role-trusts-lambda/)
   })
 
   it('the example repair workflow skips the approval when the plan is empty', () => {

@@ -1,6 +1,5 @@
 /** list-rules and explain RULE: the rule set as the audit would judge with these inputs. Read nothing remote. */
-import type { ConfigProblem } from '../../json/problems.js'
-import { ConfigError } from '../../json/problems.js'
+import { ConfigError, type ConfigProblem } from '../../json/problems.js'
 import { loadRuleSetFromInputs } from '../../config/load.js'
 import type { Rule, RuleSet } from '../../config/rule-set.types.js'
 import { defineCommand, type Invocation, type OptionSpec } from '../command.js'

@@ -4,13 +4,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ConfigError, type ConfigProblem } from '../../json/problems.js'
+import { ConfigError, formatLocation, type ConfigProblem } from '../../json/problems.js'
 import { INPUTS, type InputSpec } from '../../config/inputs.js'
 import { loadConfig, type Config } from '../../config/load.js'
 import type { Mode, RawInputs } from '../../config/parameters.js'
 import type { Finding } from '../../evaluate/types.js'
 import { unmatchedWaivers } from '../../evaluate/unmatched-waivers.js'
-import { formatLocation } from '../../json/problems.js'
 import type { Invocation, OptionSpec } from '../command.js'
 import { PASSWORD_ENV } from '../parse.js'
 
