@@ -58,7 +58,7 @@ export function exitCodeFor(findings: Finding[], outputs: Pick<OutputParameters,
   return failing ? 1 : 0
 }
 
-export function buildReport(config: Config, state: AccountState, findings: Finding[], now: Date): AuditReport {
+export function buildReport(config: Pick<Config, 'target' | 'collect' | 'ruleSet' | 'fleetTarget'>, state: AccountState, findings: Finding[], now: Date): AuditReport {
   const summary = summarize(findings)
   // The region the facts were read in: a state-file's own, not AWS_REGION's.
   const { kind, name, region } = targetOf(config.target, state)
