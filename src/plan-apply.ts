@@ -25,8 +25,14 @@ import type { ApplyEvent, ApplyResult, Plan } from './remediate/types.js'
 
 export const DEFAULT_PLAN_FILE = 'cargo-redshift-guard-plan.json'
 
-/** Events on which apply refuses to run: code under review must not change an account. */
-export const REFUSED_EVENTS = ['pull_request', 'pull_request_target']
+/**
+ * Events on which apply refuses to run: code under review must not change an account. Every
+ * event a pull request raises counts, not only `pull_request`: reviews and review comments run
+ * on the pull request's merge ref (GitHub Docs, "Events that trigger workflows":
+ * pull_request_review, pull_request_review_comment), and merge_group on the merge queue's ref of
+ * pull requests not yet merged.
+ */
+export const REFUSED_EVENTS = ['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment', 'merge_group']
 
 /** Why apply refuses to run on this event, if it does (then before any AWS call, nothing changed). */
 export function applyRefusal(event: string | undefined): string | undefined {

@@ -244,10 +244,11 @@ class ParameterReader {
     return false
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+  /** `named`: what the message lists, when more values are valid elsewhere than read here. */
+  oneOf<T extends string>(name: string, allowed: readonly T[], named: readonly string[] = allowed): T {
     const value = (this.string(name) ?? allowed[0]) as T
     if (!allowed.includes(value)) {
-      this.problem(name, `${describe(value)} is not one of ${allowed.join(', ')}`)
+      this.problem(name, `${describe(value)} is not one of ${named.join(', ')}`)
       return allowed[0] as T
     }
     return value
@@ -419,7 +420,11 @@ function byStage(flat: FlatParameters): Parameters {
 
 /** What the audit is about: mode, Cargo's role and IPs, the region, Redshift, the IAM names. */
 function readTargetInputs(r: ParameterReader, raw: RawInputs, env: NodeJS.ProcessEnv) {
-  const mode = r.oneOf('mode', ['audit', 'plan', 'apply', 'doctor'] as const)
+  // The action's modes targets and merge are read before the config (src/fleet/action.ts); a
+  // mode that reaches here unknown is named against all six, which is what the action takes.
+  const fleetMode = raw['mode']?.value === 'targets' || raw['mode']?.value === 'merge'
+  if (fleetMode) r.problem('mode', `mode '${String(raw['mode']!.value)}' is taken from the action's mode input only, not from a config file`)
+  const mode = fleetMode ? 'audit' : r.oneOf('mode', ['audit', 'plan', 'apply', 'doctor'] as const, ['audit', 'plan', 'apply', 'doctor', 'targets', 'merge'])
   const cargoRoleArn = r.matching('cargo-role-arn', ROLE_ARN, 'an IAM role ARN (arn:aws:iam::123456789012:role/name)')
 
   const cargoIps: string[] = []

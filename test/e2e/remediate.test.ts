@@ -424,7 +424,7 @@ describe('apply on Redshift Serverless', () => {
     em.serverless.calls.length = 0
     em.data.log.length = 0
     const collect = vi.fn<Collector>(collectLive)
-    for (const event of ['pull_request', 'pull_request_target']) {
+    for (const event of ['pull_request', 'pull_request_target', 'pull_request_review', 'pull_request_review_comment', 'merge_group']) {
       const out = await apply(configFor(seeded), { env: { GITHUB_EVENT_NAME: event }, collect })
       expect(out.exitCode).toBe(2)
       expect(out.refused).toContain(`'${event}'`)

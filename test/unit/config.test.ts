@@ -81,6 +81,14 @@ describe('parameters', () => {
     }
   )
 
+  it('names every mode the action takes when the mode is unknown', () => {
+    expectOneProblem(paramProblems({ mode: 'destroy' }), 'mode', "'destroy' is not one of audit, plan, apply, doctor, targets, merge")
+  })
+
+  it.each(['targets', 'merge'])('refuses mode %s where it reaches the config (a config file), saying where it belongs', (mode) => {
+    expectOneProblem(paramProblems({ mode }), 'mode', `mode '${mode}' is taken from the action's mode input only`)
+  })
+
   describe('cargo-ips', () => {
     it('normalizes addresses to CIDR blocks and drops duplicates', () => {
       const p = resolveParameters(raw({ ...VALID, 'cargo-ips': '3.251.12.34, 3.251.12.34/32\n2001:DB8::1,3.251.12.0/24' }), {})

@@ -163,7 +163,7 @@ export const applyCommand = defineCommand<Configured>({
   summary: 'apply a reviewed plan (--plan-file), or plan and apply in one go; then audit again',
   description: [
     'With --plan-file: applies exactly that reviewed plan. Steps already made (by an earlier apply that stopped midway, or by hand) count as done; a step whose subject changed since the review is held back, with what depends on it, and the others are made. Without --plan-file: plans and applies in one go.',
-    'A failed step holds back only the steps that depend on it. Then the account is audited again; the exit code is that audit\'s. Refused on pull_request / pull_request_target events.'
+    'A failed step holds back only the steps that depend on it. Then the account is audited again; the exit code is that audit\'s. Refused on the events a pull request raises (pull_request, pull_request_target, pull_request_review, pull_request_review_comment, merge_group).'
   ].join('\n\n'),
   args: [],
   optionGroups: [
