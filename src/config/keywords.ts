@@ -90,6 +90,9 @@ function judgeRoleAssociated(arn: string | null, data: unknown): string[] {
   const mine = roles.find((r) => r.arn === arn)
   // No status (an IaC plan states none) reads as in effect, as before the keyword existed.
   if (mine && (mine.applyStatus === undefined || mine.applyStatus === 'in-sync')) return []
+  // ClusterIamRole.ApplyStatus (Redshift API Reference): in-sync, adding, removing. Waiting
+  // helps only while it is being added.
+  if (mine?.applyStatus === 'removing') return [`${arn} is being removed (applyStatus 'removing'): it will not be in effect once the removal completes; associate it again`]
   if (mine) return [`${arn} is associated but not yet in effect (applyStatus '${mine.applyStatus ?? 'unknown'}'): Redshift is still applying it; audit again in a few minutes`]
   const others = roles.map((r) => `${r.arn}${r.applyStatus && r.applyStatus !== 'in-sync' ? ` (${r.applyStatus})` : ''}`)
   return [`${arn} is not associated; ${others.length === 0 ? 'no role is associated at all' : `associated: ${others.join(', ')}`}`]

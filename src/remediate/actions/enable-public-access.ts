@@ -31,7 +31,7 @@ export const enablePublicAccess: RemediationAction = {
               ['workgroup-name', redshift.name],
               ['publicly-accessible', true]
             ], region),
-            description: `Make workgroup ${redshift.name} publicly accessible (allow-public-access is true). Only this one setting changes.`
+            description: `Make workgroup ${redshift.name} publicly accessible (apply does so only with allow-public-access: true). Only this one setting changes.`
           },
           [f]
         )
@@ -48,7 +48,7 @@ export const enablePublicAccess: RemediationAction = {
               ['cluster-identifier', redshift.name],
               ['publicly-accessible', true]
             ], region),
-            description: `Make cluster ${redshift.name} publicly accessible (allow-public-access is true).`
+            description: `Make cluster ${redshift.name} publicly accessible (apply does so only with allow-public-access: true).`
           },
           [f]
         )

@@ -23,6 +23,14 @@ export const REDSHIFT_CASES: Case[] = [
     says: ['is associated but not yet in effect', "applyStatus 'adding'"]
   },
   {
+    name: 'role association being removed',
+    rule: 'redshift-role-associated',
+    mutate: (s) => (redshift(s).iamRoles[0]!.applyStatus = 'removing'),
+    status: 'fail',
+    // Going away, not coming: waiting will not help.
+    says: ["is being removed (applyStatus 'removing')", 'associate it again']
+  },
+  {
     name: 'only another role associated',
     rule: 'redshift-role-associated',
     mutate: (s) => (redshift(s).iamRoles = [{ arn: 'arn:aws:iam::123456789012:role/analytics-etl', applyStatus: 'in-sync' }]),
