@@ -45,6 +45,27 @@ export function trusts(document: PolicyDocument, service: string): boolean {
   return evaluateTrust({ name: 'trust', document }, { principal: { type: 'Service', id: service } }).decision === 'allow'
 }
 
+/**
+ * The condition keys of Allow statements that name `service` as a principal under a Condition
+ * (e.g. aws:SourceAccount, the guard the IAM User Guide's "The confused deputy problem" page
+ * recommends). Such trust is the owner's choice: an unconditional statement beside it would lift it.
+ */
+export function conditionalTrustKeys(document: PolicyDocument | undefined, service: string): string[] {
+  const keys: string[] = []
+  for (const statement of statementsOf(document)) {
+    const st = statement as unknown as Record<string, unknown>
+    if (st['Effect'] !== 'Allow' || !st['Condition'] || typeof st['Condition'] !== 'object') continue
+    const principal = st['Principal']
+    const services = typeof principal === 'object' && principal !== null ? (principal as Record<string, unknown>)['Service'] : undefined
+    const named = typeof services === 'string' ? [services] : Array.isArray(services) ? services : []
+    if (!named.includes(service)) continue
+    for (const operator of Object.values(st['Condition'] as Record<string, unknown>)) {
+      if (operator && typeof operator === 'object') keys.push(...Object.keys(operator as Record<string, unknown>))
+    }
+  }
+  return [...new Set(keys)]
+}
+
 /** The service principal a trust statement names (for the fresh-read merge at apply time). */
 export function serviceOfTrustStatement(statement: Record<string, unknown>): string | undefined {
   const principal = statement['Principal']

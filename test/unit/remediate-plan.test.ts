@@ -210,6 +210,25 @@ describe('the planner', () => {
     expect(manualFor(plan, 'iam-role-trusts-lambda')[0]?.reason).toContain('never removes statements')
   })
 
+  it('trust the owner gave only under a condition (aws:SourceAccount) is left to a person, not widened', () => {
+    const state = compliant()
+    state.iam.role!.trustPolicy = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'redshift.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['lambda.amazonaws.com'] },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } }
+        }
+      ]
+    }
+    const plan = planFor(state)
+    expect(plan.steps.filter((s) => s.id === 'merge-trust-statement')).toEqual([])
+    expect(manualFor(plan, 'iam-role-trusts-lambda')[0]?.reason).toContain('only under a condition (aws:SourceAccount)')
+  })
+
   it('a drifted cross-account policy gets a new default version holding every existing statement plus Cargo’s', () => {
     const state = compliant()
     const existing: PolicyStatement[] = [

@@ -1,7 +1,7 @@
 /** Trust for a service, added to the role's trust policy keeping every statement there. */
 import { REMEDIATION_ACTION_OPTIONS } from '../../config/remediation-actions.js'
 import type { Finding } from '../../evaluate/types.js'
-import { awsCli, statementsOf, trusts, trustStatement, withStatements } from '../documents.js'
+import { awsCli, conditionalTrustKeys, statementsOf, trusts, trustStatement, withStatements } from '../documents.js'
 import { trustedServiceOf } from './create-role.js'
 import { json, NO_ROLE } from './shared.js'
 import type { RemediationAction } from './types.js'
@@ -22,7 +22,13 @@ export const mergeTrustStatement: RemediationAction = {
       const service = trustedServiceOf(ctx, f)
       if (!service) ctx.planner.addManual(f, 'the rule names no trustsService, so the statement to add is unknown')
       else if (trusts(role.trustPolicy, service)) ctx.planner.nothingToDo(f, `the trust policy already allows ${service}; the rule fails for another reason`)
-      else wanted.push({ f, service })
+      else if (conditionalTrustKeys(role.trustPolicy, service).length > 0) {
+        const keys = conditionalTrustKeys(role.trustPolicy, service).join(', ')
+        ctx.planner.addManual(
+          f,
+          `the trust policy allows ${service} only under a condition (${keys}); an unconditional statement beside it would lift that restriction, so this tool adds none: check that ${service} meets the condition when it assumes the role, or change the statement yourself`
+        )
+      } else wanted.push({ f, service })
     }
     const merged = withStatements(role.trustPolicy, wanted.map((w) => trustStatement(w.service)))
     const fixable = wanted.filter((w) => {
