@@ -23,6 +23,10 @@ function prefixLength(cidr: string): number | undefined {
   return parseNetwork(cidr)?.[1]
 }
 
+function familyOf(cidr: string): 'IPv4' | 'IPv6' {
+  return parseNetwork(cidr)?.[0].kind() === 'ipv6' ? 'IPv6' : 'IPv4'
+}
+
 /**
  * Whether a rule lets TCP traffic reach `port`. All traffic ('-1', or any
  * protocol other than tcp/udp/icmp/icmpv6, which EC2 treats as all ports)
@@ -79,6 +83,10 @@ export function judgeNotWider(groups: SecurityGroupState[], cidrs: string[], por
       for (const range of [...rule.cidrs, ...rule.ipv6Cidrs]) {
         const widened = cidrs.filter((c) => cidrContains(range, c) && (prefixLength(range) ?? 0) < (prefixLength(c) ?? 0))
         if (widened.length > 0) problems.push(`${describeRule(group, rule)} is wider than ${widened.join(', ')}`)
+        // The whole internet of the other family (::/0 beside IPv4 CIDRs) contains none of them,
+        // yet opens the endpoint wider than Cargo's IPs on a dual-stack network, which is what
+        // the rule is about.
+        else if (prefixLength(range) === 0 && cidrs.length > 0) problems.push(`${describeRule(group, rule)} opens the port to the whole ${familyOf(range)} internet, wider than ${cidrs.join(', ')}`)
       }
     }
   }

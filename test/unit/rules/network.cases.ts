@@ -134,6 +134,19 @@ export const NETWORK_CASES: Case[] = [
     says: ['0.0.0.0/0 is wider than 3.251.12.34/32']
   },
   {
+    name: '::/0 on the endpoint port, Cargo on IPv4',
+    rule: 'network-cargo-ingress-narrow',
+    mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: [], ipv6Cidrs: ['::/0'] }),
+    status: 'fail',
+    says: ['::/0 opens the port to the whole IPv6 internet, wider than 3.251.12.34/32']
+  },
+  {
+    name: 'an IPv6 range narrower than the internet, Cargo on IPv4',
+    rule: 'network-cargo-ingress-narrow',
+    mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: [], ipv6Cidrs: ['2001:db8::/32'] }),
+    status: 'pass'
+  },
+  {
     name: '0.0.0.0/0 on another port only',
     rule: 'network-cargo-ingress-narrow',
     mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: ['0.0.0.0/0'], ipv6Cidrs: [] }),
