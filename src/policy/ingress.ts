@@ -43,9 +43,25 @@ export function reachesPort(rule: IngressRule, port: number | undefined): boolea
   return from <= port && port <= to
 }
 
+/**
+ * The address ranges a rule admits: its CIDRs and, once read, the entries of its managed prefix
+ * lists ("a prefix list is a set of one or more CIDR blocks": Amazon VPC User Guide, Managed
+ * prefix lists; a security group rule may name one as its source).
+ */
+function rangesOf(rule: IngressRule): string[] {
+  return [...rule.cidrs, ...rule.ipv6Cidrs, ...(rule.prefixListCidrs ?? [])]
+}
+
+/** Prefix lists a rule admits whose entries are not known (an IaC plan names only the list). */
+function unreadPrefixLists(rule: IngressRule): string[] {
+  return rule.prefixListIds && rule.prefixListCidrs === undefined ? rule.prefixListIds : []
+}
+
 function describeRule(group: SecurityGroupState, rule: IngressRule): string {
   const what = rule.protocol === '-1' ? 'all traffic' : `${rule.protocol} ${rule.fromPort ?? '*'}-${rule.toPort ?? '*'}`
-  const from = [...rule.cidrs, ...rule.ipv6Cidrs].join(', ') || 'no address range'
+  const lists = rule.prefixListIds ?? []
+  const listed = lists.length === 0 ? [] : [`prefix list ${lists.join(', ')} (${rule.prefixListCidrs === undefined ? 'entries not read' : rule.prefixListCidrs.join(', ') || 'no entries'})`]
+  const from = [...rule.cidrs, ...rule.ipv6Cidrs, ...listed].join(', ') || 'no address range'
   return `${group.id}: ${what} from ${from}`
 }
 
@@ -60,7 +76,7 @@ export function judgeAdmitted(groups: SecurityGroupState[], cidrs: string[], por
   if (groups.length === 0) problems.push('the Redshift endpoint has no security group')
   for (const cidr of cidrs) {
     const admitted = groups.some((g) =>
-      g.ingress.some((r) => reachesPort(r, port) && [...r.cidrs, ...r.ipv6Cidrs].some((c) => cidrContains(c, cidr)))
+      g.ingress.some((r) => reachesPort(r, port) && rangesOf(r).some((c) => cidrContains(c, cidr)))
     )
     if (!admitted && groups.length > 0) {
       const portText = port === undefined ? 'the endpoint (port unknown: only rules open on every port count)' : `port ${port}`
@@ -80,7 +96,10 @@ export function judgeNotWider(groups: SecurityGroupState[], cidrs: string[], por
   for (const group of groups) {
     for (const rule of group.ingress) {
       if (!reachesPort(rule, port)) continue
-      for (const range of [...rule.cidrs, ...rule.ipv6Cidrs]) {
+      // Entries not known: the list may hold 0.0.0.0/0, so this is never a pass.
+      const unread = unreadPrefixLists(rule)
+      if (unread.length > 0 && cidrs.length > 0) problems.push(`${describeRule(group, rule)}: the entries of ${unread.join(', ')} were not read, so it may be wider than ${cidrs.join(', ')}`)
+      for (const range of rangesOf(rule)) {
         const widened = cidrs.filter((c) => cidrContains(range, c) && (prefixLength(range) ?? 0) < (prefixLength(c) ?? 0))
         if (widened.length > 0) problems.push(`${describeRule(group, rule)} is wider than ${widened.join(', ')}`)
         // The whole internet of the other family (::/0 beside IPv4 CIDRs) contains none of them,

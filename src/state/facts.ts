@@ -87,6 +87,7 @@ const INGRESS_FACTS: FactTable<IngressRule> = {
   cidrs: plan,
   ipv6Cidrs: plan,
   prefixListIds: planOptional,
+  prefixListCidrs: { iac: 'none', optional: true, why: 'the entries belong to the prefix list, not the group: read from the account only' },
   referencedGroupIds: planOptional,
   description: { iac: 'none', optional: true, why: 'no rule reads it; descriptions are for people' }
 }

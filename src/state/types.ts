@@ -79,8 +79,15 @@ export interface IngressRule {
   toPort?: number
   cidrs: string[]
   ipv6Cidrs: string[]
-  /** Rules that reference a prefix list or another group admit no fixed address we can judge. */
+  /** Managed prefix lists the rule admits (their entries are read into prefixListCidrs). */
   prefixListIds?: string[]
+  /**
+   * The CIDRs of the entries of prefixListIds, once read (GetManagedPrefixListEntries): the rule
+   * admits them as if listed in cidrs. Absent with prefixListIds present: the entries are not
+   * known (an IaC plan names only the list), and the ingress judges say so rather than pass.
+   */
+  prefixListCidrs?: string[]
+  /** Other security groups the rule admits: no internet address, so no rule counts them. */
   referencedGroupIds?: string[]
   description?: string
 }

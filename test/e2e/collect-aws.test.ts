@@ -4,7 +4,10 @@
  */
 import { GetNamespaceCommand, RedshiftServerlessClient, UpdateNamespaceCommand, UpdateWorkgroupCommand } from '@aws-sdk/client-redshift-serverless'
 import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
+import { AuthorizeSecurityGroupIngressCommand, CreateManagedPrefixListCommand } from '@aws-sdk/client-ec2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { loadRuleSet } from '../../src/config/rule-set.js'
+import { evaluate } from '../../src/evaluate/engine.js'
 import type { Parameters } from '../../src/config/parameters.js'
 import { collectAwsState } from '../../src/collect/aws/index.js'
 import { parseIamRoleEntry } from '../../src/aws/redshift-iam-roles.js'
@@ -493,6 +496,89 @@ describe('failures', () => {
       await em.moto.enforceIam(false)
       restore()
     }
+  })
+})
+
+describe('managed prefix lists in security group rules', () => {
+  /** A prefix list holding `cidrs`, admitted on the endpoint's port by the seeded group. */
+  async function admitPrefixList(seeded: Awaited<ReturnType<typeof seedCompliantServerless>>, cidrs: string[]): Promise<string> {
+    const { ec2 } = seedClients(em)
+    try {
+      const list = await ec2.send(
+        new CreateManagedPrefixListCommand({ PrefixListName: 'partners', AddressFamily: 'IPv4', MaxEntries: 5, Entries: cidrs.map((Cidr) => ({ Cidr })) })
+      )
+      const id = list.PrefixList?.PrefixListId ?? ''
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: seeded.securityGroupId,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5439, ToPort: 5439, PrefixListIds: [{ PrefixListId: id }] }]
+        })
+      )
+      return id
+    } finally {
+      ec2.destroy()
+    }
+  }
+
+  it('reads the entries of a prefix list a rule admits, so 0.0.0.0/0 behind it is seen', async () => {
+    const seeded = await seedCompliantServerless(em)
+    const id = await admitPrefixList(seeded, ['0.0.0.0/0'])
+    const { state, stats } = await collect(seeded.params)
+    expect(state.unavailable).toEqual([])
+    const rule = state.network.securityGroups![0]!.ingress.find((r) => r.prefixListIds?.includes(id))
+    expect(rule).toMatchObject({ prefixListIds: [id], prefixListCidrs: ['0.0.0.0/0'] })
+    expect(stats.byOperation['ec2:GetManagedPrefixListEntries']).toBe(1)
+    const narrow = evaluate({ ruleSet: loadRuleSet([]), state, params: seeded.params, now: NOW }).find((f) => f.ruleId === 'network-cargo-ingress-narrow')
+    expect(narrow?.status).toBe('fail')
+    expect(narrow?.message).toContain(`prefix list ${id} (0.0.0.0/0)`)
+  })
+
+  it('admits Cargo through a prefix list holding its CIDR', async () => {
+    const seeded = await seedCompliantServerless(em, { ingress: 'none' })
+    await admitPrefixList(seeded, [CARGO_IPS[0]!])
+    const { state } = await collect(seeded.params)
+    const findings = evaluate({ ruleSet: loadRuleSet([]), state, params: seeded.params, now: NOW })
+    expect(findings.find((f) => f.ruleId === 'network-cargo-ip-inbound')?.status).toBe('pass')
+  })
+
+  it('a prefix list that cannot be read makes the groups unavailable, naming the action (moto enforcing IAM)', async () => {
+    const seeded = await seedCompliantServerless(em)
+    await admitPrefixList(seeded, ['0.0.0.0/0'])
+    const { iam } = seedClients(em)
+    await iam.send(new CreateUserCommand({ UserName: 'auditor' }))
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'auditor',
+        PolicyName: 'audit',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: '*', Resource: '*' },
+            { Effect: 'Deny', Action: 'ec2:GetManagedPrefixListEntries', Resource: '*' }
+          ]
+        })
+      })
+    )
+    const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))
+    iam.destroy()
+    const restore = applyEnv(awsEnv(em, { accessKeyId: key.AccessKey?.AccessKeyId ?? '', secretAccessKey: key.AccessKey?.SecretAccessKey ?? '' }))
+    await em.moto.enforceIam(true)
+    try {
+      const { state } = await collect(seeded.params)
+      expect(pointers(state)).toEqual(['/network/securityGroups'])
+      expect(state.unavailable[0]?.cause).toMatchObject({ operation: 'GetManagedPrefixListEntries', iamAction: 'ec2:GetManagedPrefixListEntries' })
+      const findings = evaluate({ ruleSet: loadRuleSet([]), state, params: seeded.params, now: NOW })
+      for (const id of ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']) expect(findings.find((f) => f.ruleId === id)?.status, id).toBe('error')
+    } finally {
+      await em.moto.enforceIam(false)
+      restore()
+    }
+  })
+
+  it('makes no prefix-list call when no rule names one', async () => {
+    const seeded = await seedCompliantServerless(em)
+    const { stats } = await collect(seeded.params)
+    expect(stats.byOperation['ec2:GetManagedPrefixListEntries']).toBeUndefined()
   })
 })
 

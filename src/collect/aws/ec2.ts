@@ -1,4 +1,4 @@
-import { DescribeSecurityGroupsCommand, type EC2Client, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2'
+import { DescribeSecurityGroupsCommand, GetManagedPrefixListEntriesCommand, type EC2Client, type IpPermission, type SecurityGroup } from '@aws-sdk/client-ec2'
 import type { IngressRule, SecurityGroupState } from '../../state/types.js'
 import type { CollectContext } from '../types.js'
 import { causeFrom, paginate } from '../../aws/call.js'
@@ -68,5 +68,37 @@ export async function collectSecurityGroups(ctx: CollectContext, ec2: EC2Client,
     })
   } catch (err) {
     ctx.unavailable('/network/securityGroups', causeFrom(err, 'ec2', 'DescribeSecurityGroups'))
+    return
+  }
+  await collectPrefixListEntries(ctx, ec2, ctx.state.network.securityGroups)
+}
+
+/**
+ * The entries of the managed prefix lists the groups' rules admit, into each rule's
+ * prefixListCidrs: a rule open to a prefix list holding 0.0.0.0/0 is open to the internet. Only
+ * when a rule names one, so accounts without prefix lists make no extra call. A list that cannot
+ * be read makes the groups unreadable: the ingress rules could not be judged whole.
+ */
+async function collectPrefixListEntries(ctx: CollectContext, ec2: EC2Client, groups: SecurityGroupState[]): Promise<void> {
+  const ids = [...new Set(groups.flatMap((g) => g.ingress.flatMap((r) => r.prefixListIds ?? [])))]
+  if (ids.length === 0) return
+  try {
+    const entries = new Map<string, string[]>()
+    await Promise.all(
+      ids.map(async (id) => {
+        const items = await paginate(async (token) => {
+          const out = await ctx.call('ec2', 'GetManagedPrefixListEntries', (abortSignal) =>
+            ec2.send(new GetManagedPrefixListEntriesCommand({ PrefixListId: id, ...(token ? { NextToken: token } : {}) }), { abortSignal })
+          )
+          return { items: out.Entries, next: out.NextToken }
+        })
+        entries.set(id, items.flatMap((e) => (e.Cidr ? [e.Cidr] : [])))
+      })
+    )
+    for (const rule of groups.flatMap((g) => g.ingress)) {
+      if (rule.prefixListIds) rule.prefixListCidrs = rule.prefixListIds.flatMap((id) => entries.get(id) ?? [])
+    }
+  } catch (err) {
+    ctx.unavailable('/network/securityGroups', causeFrom(err, 'ec2', 'GetManagedPrefixListEntries'))
   }
 }

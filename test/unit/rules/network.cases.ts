@@ -18,6 +18,19 @@ export const NETWORK_CASES: Case[] = [
     says: ['3.251.12.34/32 is not admitted to port 5439', 'tcp 22-22']
   },
   {
+    name: 'Cargo admitted only through a prefix list holding its CIDR',
+    rule: 'network-cargo-ip-inbound',
+    mutate: (s) => (groups(s)[0]!.ingress[0]! = { protocol: '-1', cidrs: [], ipv6Cidrs: [], prefixListIds: ['pl-1'], prefixListCidrs: ['3.251.12.0/24'] }),
+    status: 'pass'
+  },
+  {
+    name: 'a prefix list whose entries were not read admits nothing known',
+    rule: 'network-cargo-ip-inbound',
+    mutate: (s) => (groups(s)[0]!.ingress[0]! = { protocol: '-1', cidrs: [], ipv6Cidrs: [], prefixListIds: ['pl-1'] }),
+    status: 'fail',
+    says: ['3.251.12.34/32 is not admitted', 'prefix list pl-1 (entries not read)']
+  },
+  {
     name: 'TCP rule on the endpoint port',
     rule: 'network-cargo-ip-inbound',
     mutate: (s) => Object.assign(groups(s)[0]!.ingress[0]!, { protocol: 'tcp', fromPort: 5439, toPort: 5439 }),
@@ -132,6 +145,26 @@ export const NETWORK_CASES: Case[] = [
     mutate: (s) => (groups(s)[0]!.ingress[1]!.cidrs = ['0.0.0.0/0']),
     status: 'fail',
     says: ['0.0.0.0/0 is wider than 3.251.12.34/32']
+  },
+  {
+    name: 'a prefix list whose entries were not read (an IaC plan names only the list)',
+    rule: 'network-cargo-ingress-narrow',
+    mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: [], ipv6Cidrs: [], prefixListIds: ['pl-0123456789abcdef0'] }),
+    status: 'fail',
+    says: ['prefix list pl-0123456789abcdef0 (entries not read)', 'were not read, so it may be wider than 3.251.12.34/32']
+  },
+  {
+    name: 'a prefix list read and holding 0.0.0.0/0',
+    rule: 'network-cargo-ingress-narrow',
+    mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: [], ipv6Cidrs: [], prefixListIds: ['pl-1'], prefixListCidrs: ['0.0.0.0/0'] }),
+    status: 'fail',
+    says: ['prefix list pl-1 (0.0.0.0/0) is wider than 3.251.12.34/32']
+  },
+  {
+    name: 'a prefix list read and holding only Cargo',
+    rule: 'network-cargo-ingress-narrow',
+    mutate: (s) => groups(s)[0]!.ingress.push({ protocol: 'tcp', fromPort: 5439, toPort: 5439, cidrs: [], ipv6Cidrs: [], prefixListIds: ['pl-1'], prefixListCidrs: ['3.251.12.34/32'] }),
+    status: 'pass'
   },
   {
     name: '::/0 on the endpoint port, Cargo on IPv4',
