@@ -34,7 +34,7 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'lambda-user-policy-arns', kind: 'list', description: 'Managed policy ARNs accepted instead of AWSLambda_FullAccess for the Lambda user (a narrower equivalent). Empty means AWSLambda_FullAccess.' },
   { name: 'access-key-max-age-days', kind: 'number', default: '365', description: "Warn when the Lambda user's newest active access key is older than this many days." },
   { name: 'database', kind: 'string', default: 'cargo_db', description: 'The database dedicated to Cargo.' },
-  { name: 'db-user', kind: 'string', default: 'cargo_user', description: 'The Redshift user Cargo signs in as.' },
+  { name: 'db-user', kind: 'string', default: 'cargo_user', description: 'The Redshift user Cargo signs in as, in lower case (a user name with upper case is refused: created in double quotes it keeps its case, so it could name another user).' },
   { name: 'function-role', kind: 'string', default: 'cargo_create_replace_function', description: 'The Redshift role that holds CREATE OR REPLACE FUNCTION and is granted to the Cargo user.' },
   { name: 'source-schemas', kind: 'list', description: 'Schemas Cargo reads, as database.schema, comma or newline separated (they may live in other databases).' },
   { name: 'source-table-owners', kind: 'list', description: "Users whose future tables in the source schemas Cargo must read, comma or newline separated. Default: the owners of each schema's existing tables and views. Each needs ALTER DEFAULT PRIVILEGES FOR USER <owner> (or a scoped permission)." },

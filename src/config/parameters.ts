@@ -267,6 +267,24 @@ export function checkSqlIdentifier(value: string, report: (message: string) => v
   return folded
 }
 
+/**
+ * Checks a Redshift user name. Unlike other names, a user name created in double quotes keeps
+ * its case whatever enable_case_sensitive_identifier says (Redshift Database Developer Guide,
+ * enable_case_sensitive_identifier): `Cargo_User` may name the user `cargo_user` (created
+ * unquoted) or another one, `"Cargo_User"`. Folding would judge the first while the second may be
+ * meant (a false pass); so a user name is taken in lower case only, the way the catalogue shows a
+ * user created unquoted, and upper case is refused.
+ */
+export function checkSqlUserName(value: string, report: (message: string) => void): string | undefined {
+  if (value !== value.toLowerCase()) {
+    report(
+      `${describe(value)} has upper case: Redshift keeps the case of a user name created in double quotes, so it may name a user other than ${describe(value.toLowerCase())}; give the user name in lower case, as pg_user shows a user created without quotes (users whose names hold upper case are not supported)`
+    )
+    return undefined
+  }
+  return checkSqlIdentifier(value, report)
+}
+
 /** Normalizes an IP address or CIDR block; a bare address becomes /32 or /128. */
 export function normalizeCidr(text: string): { cidr?: string; error?: string } {
   const [address = '', bits, extra] = text.split('/')
@@ -476,7 +494,9 @@ function readTargetInputs(r: ParameterReader, raw: RawInputs, env: NodeJS.Proces
 /** Inside Redshift: the Cargo database, user and function role, the source schemas, the Data API session. */
 function readSqlInputs(r: ParameterReader, workgroup: string | undefined) {
   const database = r.sqlIdentifier('database')
-  const dbUser = r.sqlIdentifier('db-user')
+  const dbUserRaw = r.string('db-user')
+  if (dbUserRaw === undefined) r.problem('db-user', 'must not be empty')
+  const dbUser = dbUserRaw === undefined ? '' : (checkSqlUserName(dbUserRaw, (m) => r.problem('db-user', m)) ?? '')
   const functionRole = r.sqlIdentifier('function-role')
   const sourceSchemas: SourceSchema[] = []
   for (const item of r.list('source-schemas')) {
@@ -493,7 +513,7 @@ function readSqlInputs(r: ParameterReader, workgroup: string | undefined) {
   }
   const sourceTableOwners: string[] = []
   for (const item of r.list('source-table-owners')) {
-    const owner = checkSqlIdentifier(item, (m) => r.problem('source-table-owners', m))
+    const owner = checkSqlUserName(item, (m) => r.problem('source-table-owners', m))
     if (owner && !sourceTableOwners.includes(owner)) sourceTableOwners.push(owner)
   }
   const dataApiDatabaseRaw = r.string('data-api-database')

@@ -194,13 +194,28 @@ describe('parameters', () => {
 
     it('folds upper case to lower case, as Redshift does with unquoted names', () => {
       const p = resolveParameters(
-        raw({ ...VALID, database: 'Cargo_DB', 'db-user': 'CARGO_USER', 'function-role': 'Cargo_Fn', 'source-schemas': 'Analytics.Public' }),
+        raw({ ...VALID, database: 'Cargo_DB', 'function-role': 'Cargo_Fn', 'source-schemas': 'Analytics.Public' }),
         {}
       )
       expect(p.target.database).toBe('cargo_db')
-      expect(p.target.dbUser).toBe('cargo_user')
       expect(p.target.functionRole).toBe('cargo_fn')
       expect(p.target.sourceSchemas).toEqual([{ database: 'analytics', schema: 'public' }])
+    })
+
+    // A quoted user name keeps its case whatever enable_case_sensitive_identifier says: folding
+    // CARGO_USER could judge cargo_user while "CARGO_USER" was meant.
+    it.each([
+      ['db-user', 'CARGO_USER'],
+      ['db-user', 'Cargo_User'],
+      ['source-table-owners', 'Loader']
+    ])('%s %s is refused: a user name with upper case may name another user', (input, value) => {
+      expectOneProblem(paramProblems({ [input]: value }), input, 'has upper case', `'${value.toLowerCase()}'`)
+    })
+
+    it('takes lower-case user names as given', () => {
+      const p = resolveParameters(raw({ ...VALID, 'db-user': 'cargo_user2', 'source-table-owners': 'loader,etl$' }), {})
+      expect(p.target.dbUser).toBe('cargo_user2')
+      expect(p.target.sourceTableOwners).toEqual(['loader', 'etl$'])
     })
 
     it.each(['analytics', 'analytics.public.orders', 'analytics.', '.public', 'analytics.pub lic'])(
