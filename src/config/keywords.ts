@@ -12,6 +12,21 @@ export type AjvInstance = Ajv
 type CompiledValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorObject>[] }
 
 /**
+ * A keyword's reason why the data cannot be judged at all (a document that was never read), as
+ * against a reason it does not hold. The engine makes a rule whose only reasons are these
+ * `error`, never `fail`: what was not read is not drift.
+ */
+export class Unjudgeable {
+  constructor(readonly message: string) {}
+}
+export type KeywordProblem = string | Unjudgeable
+
+/** Whether an ajv error is a keyword's "cannot be judged" (see Unjudgeable). */
+export function isUnjudgeable(error: Partial<ErrorObject>): boolean {
+  return (error.params as Record<string, unknown> | undefined)?.['unjudgeable'] === true
+}
+
+/**
  * A keyword whose verdict comes with human messages instead of ajv's generic ones. `checkSchema`
  * refuses, when the rule compiles (so at load, as a configuration error), values the meta-schema
  * cannot: a CIDR that is no network, a port out of range.
@@ -19,7 +34,7 @@ type CompiledValidate = ((data: unknown) => boolean) & { errors?: Partial<ErrorO
 function domainKeyword<S>(
   keyword: string,
   metaSchema: Record<string, unknown>,
-  judge: (schema: S, data: unknown) => string[],
+  judge: (schema: S, data: unknown) => KeywordProblem[],
   checkSchema?: (schema: S) => string | undefined
 ): FuncKeywordDefinition {
   return {
@@ -32,7 +47,9 @@ function domainKeyword<S>(
       // A compiled keyword's function is called with the data first (ajv's `compile` form).
       const validate: CompiledValidate = (data: unknown) => {
         const problems = judge(schema, data)
-        validate.errors = problems.map((message) => ({ keyword, message, params: { keyword } }))
+        validate.errors = problems.map((p) =>
+          p instanceof Unjudgeable ? { keyword, message: p.message, params: { keyword, unjudgeable: true } } : { keyword, message: p, params: { keyword } }
+        )
         return problems.length === 0
       }
       return validate as unknown as ReturnType<NonNullable<FuncKeywordDefinition["compile"]>>
@@ -53,21 +70,21 @@ function decisionProblems(evaluation: Evaluation): string[] {
  * perhaps a permissions boundary): allowed only when unconditionally allowed
  * with no Deny in the way. A conditional allow is not a pass.
  */
-function judgeIamAllows(schema: { action: string; resource: string; via?: string | null }, data: unknown): string[] {
+function judgeIamAllows(schema: { action: string; resource: string; via?: string | null }, data: unknown): KeywordProblem[] {
   if (isPolicyDocument(data)) {
     return decisionProblems(evaluatePolicies([{ name: 'the policy', document: data }], schema))
   }
   if (typeof data !== 'object' || data === null || !Array.isArray((data as { policies?: unknown }).policies)) {
-    return ['no policy document to judge']
+    return [new Unjudgeable('no policy document to judge')]
   }
   const holder = data as { policies: IdentityPolicy[]; permissionsBoundary?: IdentityPolicy }
   const unread = holder.policies.filter((p) => p.document === undefined).map((p) => p.name)
-  if (unread.length > 0) return [`the documents of ${unread.join(', ')} were not collected, so the permissions cannot be judged`]
+  if (unread.length > 0) return [new Unjudgeable(`the documents of ${unread.join(', ')} were not collected, so the permissions cannot be judged`)]
   const labelled = holder.policies.map((p) => ({ name: p.name, document: p.document! }))
   let evaluation = evaluatePolicies(labelled, schema)
   const boundary = holder.permissionsBoundary
   if (boundary) {
-    if (!boundary.document) return [`the permissions boundary ${boundary.name} was not collected`]
+    if (!boundary.document) return [new Unjudgeable(`the permissions boundary ${boundary.name} was not collected`)]
     evaluation = intersect(evaluation, evaluatePolicies([{ name: `boundary ${boundary.name}`, document: boundary.document }], schema))
   }
   const problems = decisionProblems(evaluation)
@@ -83,8 +100,8 @@ function judgeIamAllows(schema: { action: string; resource: string; via?: string
 }
 
 /** Whether the role is associated with Redshift and in sync; says which roles are, and whether it is pending. */
-function judgeRoleAssociated(arn: string | null, data: unknown): string[] {
-  if (!Array.isArray(data)) return ['the associated roles were not read']
+function judgeRoleAssociated(arn: string | null, data: unknown): KeywordProblem[] {
+  if (!Array.isArray(data)) return [new Unjudgeable('the associated roles were not read')]
   if (arn === null || arn === '') return ["the role's ARN is not known, so its association cannot be judged"]
   const roles = data as RedshiftRoleAssociation[]
   const mine = roles.find((r) => r.arn === arn)
@@ -98,14 +115,14 @@ function judgeRoleAssociated(arn: string | null, data: unknown): string[] {
   return [`${arn} is not associated; ${others.length === 0 ? 'no role is associated at all' : `associated: ${others.join(', ')}`}`]
 }
 
-function judgeTrust(service: string, data: unknown): string[] {
-  if (!isPolicyDocument(data)) return ['the role has no readable trust policy']
+function judgeTrust(service: string, data: unknown): KeywordProblem[] {
+  if (!isPolicyDocument(data)) return [new Unjudgeable('the role has no readable trust policy')]
   return decisionProblems(evaluateTrust({ name: 'the trust policy', document: data }, { principal: { type: 'Service', id: service } }))
 }
 
 function ingress(judge: (g: SecurityGroupState[], c: string[], p: number | undefined) => IngressVerdict) {
-  return (schema: { cidrs: string[] | null; port?: number | string | null }, data: unknown): string[] => {
-    if (!Array.isArray(data)) return ['no security groups to judge']
+  return (schema: { cidrs: string[] | null; port?: number | string | null }, data: unknown): KeywordProblem[] => {
+    if (!Array.isArray(data)) return [new Unjudgeable('no security groups to judge')]
     const port = schema.port === null || schema.port === undefined || schema.port === '' ? undefined : Number(schema.port)
     return judge(data as SecurityGroupState[], schema.cidrs ?? [], Number.isFinite(port) ? port : undefined).problems
   }

@@ -6,7 +6,7 @@ import { pointerContains, pointersOverlap, resolvePointer } from '../json/pointe
 import type { AccountState, CollectionCause } from '../state/types.js'
 import { unconfirmedSubjects, type UnconfirmedSubject } from '../state/subject.js'
 import { describeCause, howToCheck } from './causes.js'
-import { createAjv, type AjvInstance } from '../config/keywords.js'
+import { createAjv, isUnjudgeable, type AjvInstance } from '../config/keywords.js'
 import { fill, placeholdersIn, renderText, type PlaceholderScope } from '../config/placeholders.js'
 import { derivedValues, ruleParameters } from '../config/rule-values.js'
 import { targetOf } from '../state/target.js'
@@ -336,6 +336,12 @@ class Evaluator {
       return this.unchecked(rule, { service: 'config', operation: 'rules', message: `the rule's schema does not compile: ${(err as Error).message}` }, scope)
     }
     if (validate(target)) return this.finding(rule, 'pass', rule.title, scope)
+    // Only "cannot be judged" (a document never read): error, not drift. A known failure beside
+    // it still fails the rule.
+    const errors = validate.errors ?? []
+    if (errors.length > 0 && errors.every(isUnjudgeable)) {
+      return this.unchecked(rule, { service: 'state', operation: 'read', message: [...new Set(errors.map((e) => e.message))].join('; ') }, scope)
+    }
     const problems = errorSentences(validate.errors)
     const actual = problems.join('; ') || 'does not match the rule'
     return this.finding(rule, 'fail', actual, scope, { actual })

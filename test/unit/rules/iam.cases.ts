@@ -239,8 +239,16 @@ export const IAM_CASES: Case[] = [
     name: 'a policy document that was not collected',
     rule: 'iam-role-cross-account-attached',
     mutate: (s) => delete role(s).policies[0]!.document,
-    status: 'fail',
+    // What was never read is not drift: error, naming what is missing.
+    status: 'error',
     says: ['cargo-cross-account', 'not collected']
+  },
+  {
+    name: 'a permissions boundary whose document was not collected',
+    rule: 'iam-role-cross-account-attached',
+    mutate: (s) => (role(s).permissionsBoundary = { name: 'boundary', kind: 'customer-managed' }),
+    status: 'error',
+    says: ['permissions boundary boundary was not collected']
   },
   {
     name: 'cargo-role-arn not set',
