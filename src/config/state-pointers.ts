@@ -19,7 +19,7 @@ import { placeholdersIn } from './placeholders.js'
 type Schema = Record<string, unknown> | boolean
 
 /** What a segment may be at a place of the schema: the schemas it leads to, or why none. */
-type Step = { next: Schema[] } | { open: true } | { unknown: string[] }
+type Step = { next: Schema[] } | { open: true } | { unknown: string[]; list: boolean }
 
 const ARRAY_INDEX = /^(0|[1-9]\d*|\*|-)$/
 
@@ -53,6 +53,7 @@ function step(schema: Schema, segment: string, root: Record<string, unknown>): S
   const next: Schema[] = []
   const fields: string[] = []
   let structured = false
+  let list = false
   for (const alt of alternatives(schema, root)) {
     if (alt === false) continue
     if (alt === true) return { open: true }
@@ -65,6 +66,7 @@ function step(schema: Schema, segment: string, root: Record<string, unknown>): S
     const items = alt['items'] as Schema | undefined
     if (type === 'array' || items !== undefined) {
       structured = true
+      list = true
       if (ARRAY_INDEX.test(segment)) next.push(items ?? true)
       continue
     }
@@ -89,7 +91,7 @@ function step(schema: Schema, segment: string, root: Record<string, unknown>): S
     fields.push(...Object.keys(properties ?? {}))
   }
   if (next.length > 0) return { next }
-  return structured ? { unknown: [...new Set(fields)] } : { open: true }
+  return structured ? { unknown: [...new Set(fields)], list } : { open: true }
 }
 
 /**
@@ -129,6 +131,8 @@ function walk(pointer: string, root: Record<string, unknown>): { places: Schema[
     const next = results.flatMap((r) => ('next' in r ? r.next : []))
     if (next.length === 0) {
       const fields = [...new Set(results.flatMap((r) => ('unknown' in r ? r.unknown : [])))]
+      const list = results.some((r) => 'list' in r && r.list)
+      if (fields.length === 0 && list) return { problem: `${parent} is a list, so '${segment}' is no element of it (an element is /0, /1, … or /* for each)` }
       if (fields.length === 0) return { problem: `${parent} holds no fields or elements, so '${segment}' cannot be below it` }
       const near = didYouMean(segment, fields)
       return { problem: `'${segment}' is not a field of ${parent} (fields: ${fields.join(', ')})${near ? `; did you mean '${near}'?` : ''}` }
@@ -167,6 +171,10 @@ export function rulePointerProblems(rule: Record<string, unknown>, root: Record<
       problems.push({ field: `reads/${i}`, message: `reads ${read} is not below given ${given}: reads name the parts of given the verdict depends on` })
     }
   })
+  if (given !== undefined && !givenProblem && rule['then'] && typeof rule['then'] === 'object') {
+    const base = rule['each'] === true ? `${given}/*` : given
+    for (const message of schemaFieldProblems(rule['then'] as Record<string, unknown>, base, root)) problems.push({ field: 'then', message })
+  }
   for (const [field, value] of Object.entries(rule)) {
     if (field === 'id' || field === 'source' || field === 'given' || field === 'reads') continue
     for (const name of placeholdersIn(value)) {
@@ -186,4 +194,45 @@ export function rulePointerProblems(rule: Record<string, unknown>, root: Record<
     }
   }
   return problems
+}
+
+const SAME_PLACE = ['allOf', 'anyOf', 'oneOf'] as const
+
+/**
+ * Field names a rule's `then` requires or constrains (`properties`, `required`, and below them
+ * `items` / `contains`) that the state cannot hold at that place: `publiclyAccesible` for
+ * `publiclyAccessible`. JSON Schema ignores a property the value lacks, so such a rule can never
+ * fail; it would pass in every account.
+ */
+function schemaFieldProblems(then: Record<string, unknown>, pointer: string, root: Record<string, unknown>): string[] {
+  const out: string[] = []
+  const properties = then['properties']
+  const fields = new Set<string>([
+    ...(properties && typeof properties === 'object' ? Object.keys(properties) : []),
+    ...(Array.isArray(then['required']) ? (then['required'] as unknown[]).filter((k): k is string => typeof k === 'string') : [])
+  ])
+  for (const field of fields) {
+    if (field.includes('${')) continue
+    const place = `${pointer}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`
+    const problem = statePointerProblem(place, root)
+    if (problem) {
+      out.push(`then names ${pointer === '' ? '' : pointer}/${field}, which the account state cannot hold: ${problem}; a schema on a field that is never there never fails`)
+      continue
+    }
+    const sub = properties && typeof properties === 'object' ? (properties as Record<string, unknown>)[field] : undefined
+    if (sub && typeof sub === 'object') out.push(...schemaFieldProblems(sub as Record<string, unknown>, place, root))
+  }
+  for (const key of ['items', 'contains'] as const) {
+    const sub = then[key]
+    if (sub && typeof sub === 'object' && !Array.isArray(sub)) out.push(...schemaFieldProblems(sub as Record<string, unknown>, `${pointer}/*`, root))
+  }
+  for (const key of SAME_PLACE) {
+    const subs = then[key]
+    if (Array.isArray(subs)) for (const sub of subs) if (sub && typeof sub === 'object') out.push(...schemaFieldProblems(sub as Record<string, unknown>, pointer, root))
+  }
+  for (const key of ['not', 'if', 'then', 'else'] as const) {
+    const sub = then[key]
+    if (sub && typeof sub === 'object') out.push(...schemaFieldProblems(sub as Record<string, unknown>, pointer, root))
+  }
+  return out
 }

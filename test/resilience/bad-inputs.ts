@@ -334,6 +334,7 @@ const ruleFileCases: BadInputCase[] = [
   { id: 'rules-given-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    given: /iam/rol\n' }, place: 'rules.yaml:3:12 at /rules/0/given' },
   { id: 'rules-reads-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: iam-role-exists\n    reads: [/iam/role/nmae]\n' }, place: 'rules.yaml:3:13 at /rules/0/reads/0' },
   { id: 'rules-item-field-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: sql-source-select\n    resource: sql:schema/${item.shcema}\n' }, place: 'rules.yaml:3:15 at /rules/0/resource' },
+  { id: 'rules-then-field-typo', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: redshift-publicly-accessible\n    then: { properties: { publiclyAccesible: { const: true } } }\n' }, place: 'rules.yaml:3:11 at /rules/0/then' },
   { id: 'rules-keyword-bad-cidr', category: 'cidr', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: network-cargo-ip-inbound\n    then: { cidrsAdmitted: { cidrs: ["300.1.1.1/33"], port: 5439 } }\n' }, place: 'rules.yaml:3:11 at /rules/0/then' },
   { id: 'rules-keyword-bad-port', category: 'rule-schema', flags: { rules: 'rules.yaml' }, files: { 'rules.yaml': 'rules:\n  - id: network-cargo-ingress-narrow\n    then: { noWiderIngress: { cidrs: ["3.251.12.34/32"], port: 99999 } }\n' }, place: 'rules.yaml:3:11 at /rules/0/then' },
   {

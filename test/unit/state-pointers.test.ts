@@ -41,7 +41,7 @@ describe('pointers a rule names, judged by the account-state schema', () => {
   it('refuses a field the state cannot hold, naming the fields it can and the nearest', () => {
     expect(statePointerProblem('/iam/rol')).toBe("'rol' is not a field of /iam (fields: crossAccountPolicy, role, lambdaUser); did you mean 'role'?")
     expect(statePointerProblem('/network/securityGroups/*/groupId')).toMatch(/^'groupId' is not a field of \/network\/securityGroups\/\* \(fields: id, name, vpcId, ingress/)
-    expect(statePointerProblem('/iam/role/policies/arn')).toMatch(/^\/iam\/role\/policies holds no fields or elements, so 'arn' cannot be below it/)
+    expect(statePointerProblem('/iam/role/policies/arn')).toMatch(/^\/iam\/role\/policies is a list, so 'arn' is no element of it/)
     expect(statePointerProblem('/redshift/endpoint/port/x')).toMatch(/cannot be below it/)
     expect(statePointerProblem('iam/role')).toMatch(/not a JSON pointer/)
   })
@@ -63,7 +63,7 @@ describe('pointers a rule names, judged by the account-state schema', () => {
       reads: ['/network/securityGroups/*/ingress', '/network/securityGroups/*/ingres'],
       resource: 'sg:${item.id} ${item.groupId}',
       expected: 'port ${state:/redshift/endpoint/prot}',
-      then: { properties: { x: { const: '${item.name}' } } }
+      then: { properties: { name: { const: '${item.name}' } } }
     })
     expect(problems.map((p) => p.field)).toEqual(['reads/1', 'resource', 'expected'])
     expect(problems[0]!.message).toMatch(/did you mean 'ingress'/)
@@ -72,6 +72,17 @@ describe('pointers a rule names, judged by the account-state schema', () => {
     expect(rulePointerProblems({ id: 'r', given: '/iam/role', resource: 'x ${item.name}' })).toEqual([
       { field: 'resource', message: "placeholder ${item.name} names a field of the element judged, but the rule has no 'each: true'" }
     ])
+  })
+
+  it("refuses a then that names fields the state cannot hold (it could never fail), at any depth", () => {
+    const typo = rulePointerProblems({ id: 'r', given: '/redshift', then: { properties: { publiclyAccesible: { const: true } } } })
+    expect(typo).toEqual([{ field: 'then', message: expect.stringMatching(/^then names \/redshift\/publiclyAccesible, .*did you mean 'publiclyAccessible'\?; a schema on a field that is never there never fails$/) }])
+    const deep = rulePointerProblems({ id: 'r', given: '/sql/sourceSchemas', each: true, then: { allOf: [{ properties: { tables: { items: { required: ['selekt'] } } } }] } })
+    expect(deep[0]?.message).toMatch(/\/sql\/sourceSchemas\/\*\/tables\/\*\/selekt.*did you mean 'select'/)
+    const shape = rulePointerProblems({ id: 'r', given: '/iam/role/policies', then: { properties: { arn: { const: 'x' } } } })
+    expect(shape[0]?.message).toMatch(/\/iam\/role\/policies is a list, so 'arn' is no element of it/)
+    expect(rulePointerProblems({ id: 'r', given: '/iam/role/policies', then: { contains: { properties: { arn: { const: 'x' } }, required: ['arn'] } } })).toEqual([])
+    expect(rulePointerProblems({ id: 'r', given: '/iam/role/trustPolicy', then: { properties: { Statement: { type: 'array' } } } })).toEqual([])
   })
 
   it('refuses reads outside given, which would hide an unreadable given', () => {
