@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { compileProblems } from './rule-compile.js'
-import { allowedPlaceholderNames, forbiddenPlaceholders } from './rule-values.js'
 import { readLocatedDocument } from '../json/located-document.js'
 import { ConfigError, type ConfigLocation, type ConfigProblem } from '../json/problems.js'
 import { inputSpec } from './inputs.js'
@@ -155,14 +154,6 @@ export function loadConfig(raw: RawInputs, cwd: string = process.cwd(), env: Nod
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err
         problems.push(...err.problems)
-      }
-    }
-    for (const rule of ruleSet.rules) {
-      for (const name of forbiddenPlaceholders(rule)) {
-        problems.push({
-          where: { file: rule.source?.file ?? 'rules', ...(rule.source ? { line: rule.source.line } : {}), pointer: rule.source?.pointer ?? `/rules/${rule.id}` },
-          message: `rule '${rule.id}': placeholder \${${name}} names nothing a rule may read; rules may use ${allowedPlaceholderNames().join(', ')}, state: pointers and item. fields`
-        })
       }
     }
   }

@@ -6,6 +6,7 @@ import { remediationActionProblems } from './remediation-actions.js'
 import type { Rule, RuleSet } from './rule-set.types.js'
 import { schemaProblems } from '../json/schema-check.js'
 import { rulePointerProblems } from './state-pointers.js'
+import { forbiddenPlaceholderMessage, forbiddenPlaceholders } from './rule-values.js'
 
 /** Rule files are named as the user gave them, relative to where the tool runs (as in their messages). */
 function displayPath(file: string, cwd: string): string {
@@ -95,6 +96,10 @@ export function loadRuleSet(extraFiles: string[], cwd: string = process.cwd()): 
   for (const { rule, origin } of merged.values()) {
     for (const p of rulePointerProblems(rule)) {
       problems.push({ where: origin.doc.locate(`/rules/${origin.index}/${p.field}`), message: `rule '${String(rule['id'])}': ${p.message}` })
+    }
+    // Rule texts end up in every report: a placeholder may name only what describes the target.
+    for (const p of forbiddenPlaceholders(rule)) {
+      problems.push({ where: origin.doc.locate(`/rules/${origin.index}/${p.field}`), message: forbiddenPlaceholderMessage(String(rule['id']), p.name) })
     }
   }
   if (problems.length === 0) problems.push(...cycleProblems(merged))

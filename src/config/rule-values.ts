@@ -55,10 +55,29 @@ export function ruleParameters(target: TargetParameters): Record<string, unknown
 
 const ALLOWED = new Set<string>([...RULE_PARAMETERS, ...DERIVED_VALUES])
 
-/** Placeholders in a rule that name nothing a rule may read, e.g. `${dbUserPassword}`. */
-export function forbiddenPlaceholders(rule: Rule): string[] {
-  const { source: _where, ...text } = rule
-  return [...placeholdersIn(text)].filter((name) => !name.startsWith('state:') && !name.startsWith('item.') && !ALLOWED.has(name))
+/**
+ * Placeholders in a rule that name nothing a rule may read, e.g. `${dbUserPassword}`, each with
+ * the first field of the rule that holds it (so the error can point at that line).
+ */
+export function forbiddenPlaceholders(rule: Rule | Record<string, unknown>): { field: string; name: string }[] {
+  const found: { field: string; name: string }[] = []
+  for (const [field, value] of Object.entries(rule)) {
+    if (field === 'source') continue
+    for (const name of placeholdersIn(value)) {
+      if (name.startsWith('state:') || name.startsWith('item.') || ALLOWED.has(name) || found.some((f) => f.name === name)) continue
+      found.push({ field, name })
+    }
+  }
+  return found
+}
+
+/** Inputs that are secrets: named in a placeholder, the error says why it can never be. */
+const SECRET_PLACEHOLDERS = new Set(['dbUserPassword', 'githubToken'])
+
+/** The message for a placeholder a rule may not use. */
+export function forbiddenPlaceholderMessage(ruleId: string, name: string): string {
+  const why = SECRET_PLACEHOLDERS.has(name) ? ' (it is a secret, and rule texts reach every report)' : ''
+  return `rule '${ruleId}': placeholder \${${name}} names nothing a rule may read${why}; rules may use ${allowedPlaceholderNames().join(', ')}, state: pointers and item. fields`
 }
 
 /** The names a placeholder may use, for error messages. */

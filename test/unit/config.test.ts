@@ -467,7 +467,10 @@ describe('rule-set files', () => {
       expect.stringMatching(/^rule 'redshift-leaky': placeholder \$\{dbUserPassword\} names nothing a rule may read/),
       expect.stringMatching(/^rule 'redshift-leaky': placeholder \$\{githubToken\} names nothing a rule may read/)
     ])
-    expect(problems[0]!.where).toMatchObject({ file: 'secret-placeholders.yaml', line: 3, pointer: '/rules/0' })
+    // Each at the first field that holds it, and said to be a secret.
+    expect(problems[0]!.where).toMatchObject({ file: 'secret-placeholders.yaml', line: 12, pointer: '/rules/0/expected' })
+    expect(problems[1]!.where).toMatchObject({ file: 'secret-placeholders.yaml', line: 15, pointer: '/rules/0/remediation' })
+    for (const p of problems) expect(p.message).toContain('(it is a secret, and rule texts reach every report)')
     for (const p of problems) expect(p.message).not.toContain('Secr3tPass9')
   })
 
