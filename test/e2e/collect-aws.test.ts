@@ -45,6 +45,38 @@ const collect = (params: Parameters, needs: Needs = ALL, options: { timeoutMs?: 
 
 const pointers = (state: AccountState) => state.unavailable.map((u) => u.pointer)
 
+/**
+ * Runs `read` as a moto IAM user allowed everything but `deniedAction`, with moto enforcing IAM:
+ * a real AccessDenied from the emulator, not one a fake makes up.
+ */
+async function asAuditorDenied<T>(deniedAction: string, read: () => Promise<T>): Promise<T> {
+  const { iam } = seedClients(em)
+  await iam.send(new CreateUserCommand({ UserName: 'auditor' }))
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'auditor',
+      PolicyName: 'audit',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: '*', Resource: '*' },
+          { Effect: 'Deny', Action: deniedAction, Resource: '*' }
+        ]
+      })
+    })
+  )
+  const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))
+  iam.destroy()
+  const restore = applyEnv(awsEnv(em, { accessKeyId: key.AccessKey?.AccessKeyId ?? '', secretAccessKey: key.AccessKey?.SecretAccessKey ?? '' }))
+  await em.moto.enforceIam(true)
+  try {
+    return await read()
+  } finally {
+    await em.moto.enforceIam(false)
+    restore()
+  }
+}
+
 describe('compliant Redshift Serverless', () => {
   it('collects the full account state', async () => {
     const seeded = await seedCompliantServerless(em)
@@ -461,41 +493,15 @@ describe('failures', () => {
 
   it('access denied in IAM (moto enforcing IAM): exactly that pointer is unavailable, naming the action', async () => {
     const seeded = await seedCompliantServerless(em)
-    const { iam } = seedClients(em)
-    await iam.send(new CreateUserCommand({ UserName: 'auditor' }))
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'auditor',
-        PolicyName: 'audit',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: '*', Resource: '*' },
-            { Effect: 'Deny', Action: 'iam:ListAttachedUserPolicies', Resource: '*' }
-          ]
-        })
-      })
-    )
-    const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))
-    iam.destroy()
-    const restore = applyEnv(
-      awsEnv(em, { accessKeyId: key.AccessKey?.AccessKeyId ?? '', secretAccessKey: key.AccessKey?.SecretAccessKey ?? '' })
-    )
-    await em.moto.enforceIam(true)
-    try {
-      const { state } = await collect(seeded.params)
-      expect(pointers(state)).toEqual(['/iam/lambdaUser/policies'])
-      expect(state.unavailable[0]?.cause).toMatchObject({
-        service: 'iam',
-        operation: 'ListAttachedUserPolicies',
-        iamAction: 'iam:ListAttachedUserPolicies'
-      })
-      expect(state.iam.lambdaUser?.accessKeys).toHaveLength(1)
-      expect(state.iam.role?.arn).toBe(seeded.roleArn)
-    } finally {
-      await em.moto.enforceIam(false)
-      restore()
-    }
+    const { state } = await asAuditorDenied('iam:ListAttachedUserPolicies', () => collect(seeded.params))
+    expect(pointers(state)).toEqual(['/iam/lambdaUser/policies'])
+    expect(state.unavailable[0]?.cause).toMatchObject({
+      service: 'iam',
+      operation: 'ListAttachedUserPolicies',
+      iamAction: 'iam:ListAttachedUserPolicies'
+    })
+    expect(state.iam.lambdaUser?.accessKeys).toHaveLength(1)
+    expect(state.iam.role?.arn).toBe(seeded.roleArn)
   })
 })
 
@@ -544,35 +550,11 @@ describe('managed prefix lists in security group rules', () => {
   it('a prefix list that cannot be read makes the groups unavailable, naming the action (moto enforcing IAM)', async () => {
     const seeded = await seedCompliantServerless(em)
     await admitPrefixList(seeded, ['0.0.0.0/0'])
-    const { iam } = seedClients(em)
-    await iam.send(new CreateUserCommand({ UserName: 'auditor' }))
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'auditor',
-        PolicyName: 'audit',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: '*', Resource: '*' },
-            { Effect: 'Deny', Action: 'ec2:GetManagedPrefixListEntries', Resource: '*' }
-          ]
-        })
-      })
-    )
-    const key = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }))
-    iam.destroy()
-    const restore = applyEnv(awsEnv(em, { accessKeyId: key.AccessKey?.AccessKeyId ?? '', secretAccessKey: key.AccessKey?.SecretAccessKey ?? '' }))
-    await em.moto.enforceIam(true)
-    try {
-      const { state } = await collect(seeded.params)
-      expect(pointers(state)).toEqual(['/network/securityGroups'])
-      expect(state.unavailable[0]?.cause).toMatchObject({ operation: 'GetManagedPrefixListEntries', iamAction: 'ec2:GetManagedPrefixListEntries' })
-      const findings = evaluate({ ruleSet: loadRuleSet([]), state, params: seeded.params, now: NOW })
-      for (const id of ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']) expect(findings.find((f) => f.ruleId === id)?.status, id).toBe('error')
-    } finally {
-      await em.moto.enforceIam(false)
-      restore()
-    }
+    const { state } = await asAuditorDenied('ec2:GetManagedPrefixListEntries', () => collect(seeded.params))
+    expect(pointers(state)).toEqual(['/network/securityGroups'])
+    expect(state.unavailable[0]?.cause).toMatchObject({ operation: 'GetManagedPrefixListEntries', iamAction: 'ec2:GetManagedPrefixListEntries' })
+    const findings = evaluate({ ruleSet: loadRuleSet([]), state, params: seeded.params, now: NOW })
+    for (const id of ['network-cargo-ip-inbound', 'network-cargo-ingress-narrow']) expect(findings.find((f) => f.ruleId === id)?.status, id).toBe('error')
   })
 
   it('makes no prefix-list call when no rule names one', async () => {
