@@ -217,13 +217,14 @@ class ParameterReader {
     return value
   }
 
-  sqlIdentifier(name: string): string {
+  /** A required SQL name, checked by `check` (a user name is checked apart: see checkSqlUserName). */
+  sqlIdentifier(name: string, check: typeof checkSqlIdentifier = checkSqlIdentifier): string {
     const value = this.string(name)
     if (value === undefined) {
       this.problem(name, 'must not be empty')
       return ''
     }
-    return checkSqlIdentifier(value, (m) => this.problem(name, m)) ?? ''
+    return check(value, (m) => this.problem(name, m)) ?? ''
   }
 
   number(name: string, min: number, max: number): number {
@@ -494,9 +495,7 @@ function readTargetInputs(r: ParameterReader, raw: RawInputs, env: NodeJS.Proces
 /** Inside Redshift: the Cargo database, user and function role, the source schemas, the Data API session. */
 function readSqlInputs(r: ParameterReader, workgroup: string | undefined) {
   const database = r.sqlIdentifier('database')
-  const dbUserRaw = r.string('db-user')
-  if (dbUserRaw === undefined) r.problem('db-user', 'must not be empty')
-  const dbUser = dbUserRaw === undefined ? '' : (checkSqlUserName(dbUserRaw, (m) => r.problem('db-user', m)) ?? '')
+  const dbUser = r.sqlIdentifier('db-user', checkSqlUserName)
   const functionRole = r.sqlIdentifier('function-role')
   const sourceSchemas: SourceSchema[] = []
   for (const item of r.list('source-schemas')) {

@@ -20,10 +20,10 @@ export const mergeTrustStatement: RemediationAction = {
     const wanted: Array<{ f: Finding; service: string }> = []
     for (const f of findings) {
       const service = trustedServiceOf(ctx, f)
+      const keys = service ? conditionalTrustKeys(role.trustPolicy, service).join(', ') : ''
       if (!service) ctx.planner.addManual(f, 'the rule names no trustsService, so the statement to add is unknown')
       else if (trusts(role.trustPolicy, service)) ctx.planner.nothingToDo(f, `the trust policy already allows ${service}; the rule fails for another reason`)
-      else if (conditionalTrustKeys(role.trustPolicy, service).length > 0) {
-        const keys = conditionalTrustKeys(role.trustPolicy, service).join(', ')
+      else if (keys !== '') {
         ctx.planner.addManual(
           f,
           `the trust policy allows ${service} only under a condition (${keys}); an unconditional statement beside it would lift that restriction, so this tool adds none: check that ${service} meets the condition when it assumes the role, or change the statement yourself`
