@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { resolveParameters, type Parameters, type RawInputs } from '../../src/config/parameters.js'
+import type { AccountState } from '../../src/state/types.js'
 import { REGION } from './emulators.js'
 
 const EXAMPLES = join(import.meta.dirname, '../../examples')
@@ -106,4 +107,22 @@ export function paramsFor(names: CargoNames, deployment: Deployment, extra: Reco
 /** The input values of a config file under examples/ (`serverless.yml`, `provisioned.yml`). */
 export function exampleInputs(name: string): Record<string, unknown> {
   return parse(readFileSync(join(EXAMPLES, name), 'utf8')) as Record<string, unknown>
+}
+
+/** A saved state under examples/ (`serverless-compliant`, `provisioned-compliant`, …), a fresh copy each call. */
+export function exampleState(name = 'serverless-compliant'): AccountState {
+  return JSON.parse(readFileSync(join(EXAMPLES, `${name}.state.json`), 'utf8')) as AccountState
+}
+
+/** The inputs the planner's unit tests plan with: the compliant serverless example, every rule remediable. */
+export function planningParams(): Parameters {
+  return paramsOf({
+    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
+    'cargo-ips': '3.251.12.34',
+    region: 'eu-west-1',
+    'role-name': 'cargo-redshift',
+    'policy-name': 'cargo-cross-account',
+    workgroup: 'cargo-wg',
+    remediate: 'all'
+  })
 }

@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
 import { ConfigError } from '../../src/json/problems.js'
 import { loadConfig } from '../../src/config/load.js'
-import type { Parameters as GuardParameters } from '../../src/config/parameters.js'
 import { REMEDIATION_ACTION_IDS, REMEDIATION_ACTION_OPTIONS } from '../../src/config/remediation-actions.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import type { RuleSet } from '../../src/config/rule-set.types.js'
@@ -20,7 +18,8 @@ import { evaluatePolicies } from '../../src/policy/iam-policy.js'
 import { ACTIONS } from '../../src/remediate/actions/index.js'
 import { planRemediation } from '../../src/remediate/plan.js'
 import type { AccountState, PolicyDocument } from '../../src/state/types.js'
-import { paramsOf, rawInputs } from '../support/inputs.js'
+import { runCli } from '../support/cli.js'
+import { exampleState, planningParams, rawInputs } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const NOW = new Date('2026-11-24T08:00:00Z')
@@ -33,21 +32,8 @@ function rulesFile(name: string, yaml: string): string {
   return file
 }
 
-const compliant = (): AccountState =>
-  JSON.parse(readFileSync(path.join(ROOT, 'examples/serverless-compliant.state.json'), 'utf8')) as AccountState
-
-function params(): GuardParameters {
-  const values: Record<string, string> = {
-    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
-    'cargo-ips': '3.251.12.34',
-    region: 'eu-west-1',
-    'role-name': 'cargo-redshift',
-    'policy-name': 'cargo-cross-account',
-    workgroup: 'cargo-wg',
-    remediate: 'all'
-  }
-  return paramsOf(values)
-}
+const compliant = (): AccountState => exampleState()
+const params = planningParams
 
 function attachSteps(ruleSet: RuleSet, state: AccountState): string[] {
   const p = params()
@@ -88,15 +74,10 @@ describe('the action registry', () => {
 
   it('the CLI exits 2 on an unknown action id, before reading any account', async () => {
     const file = rulesFile('typo-cli.yaml', 'rules:\n  - id: iam-role-exists\n    remediation: { action: create-rol }\n')
-    const err: string[] = []
-    const io = {
-      stdout: { write: () => true },
-      stderr: { write: (chunk: string | Uint8Array) => (err.push(String(chunk)), true) }
-    } as unknown as Parameters<typeof main>[1]
-    const code = await main(['--config', path.join(ROOT, 'examples/serverless.yml'), '--state', path.join(ROOT, 'examples/serverless-compliant.state.json'), '--rules', file], io)
-    expect(code).toBe(2)
-    expect(err.join('')).toContain("unknown remediation action 'create-rol'")
-    expect(err.join('')).toContain('known actions: create-cross-account-policy')
+    const run = await runCli(['--config', path.join(ROOT, 'examples/serverless.yml'), '--state', path.join(ROOT, 'examples/serverless-compliant.state.json'), '--rules', file])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain("unknown remediation action 'create-rol'")
+    expect(run.stderr).toContain('known actions: create-cross-account-policy')
   })
 
   it("options that do not match the action's schema are a configuration error", () => {

@@ -2,7 +2,6 @@
  * The planner: failing findings + state + parameters -> an ordered, additive plan. Findings come
  * from the real engine and the built-in rule set, over the example account states.
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -15,7 +14,7 @@ import { renderApplyMarkdown, renderPlanMarkdown } from '../../src/remediate/mar
 import { planRemediation } from '../../src/remediate/plan.js'
 import type { Plan, PlanStep } from '../../src/remediate/types.js'
 import type { AccountState, PolicyStatement } from '../../src/state/types.js'
-import { paramsOf } from '../support/inputs.js'
+import { exampleState, paramsOf } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RULES = loadRuleSet([], ROOT)
@@ -26,8 +25,7 @@ const OTHER = 'arn:aws:iam::123456789012:role/analytics-etl'
 const POLICY = 'arn:aws:iam::123456789012:policy/cargo-cross-account'
 const PASSWORD = 'Sup3r-Secret-Pw'
 
-const compliant = (file = 'serverless-compliant'): AccountState =>
-  JSON.parse(readFileSync(path.join(ROOT, `examples/${file}.state.json`), 'utf8')) as AccountState
+const compliant = (file = 'serverless-compliant'): AccountState => exampleState(file)
 
 function params(extra: Record<string, string> = {}, deployment: 'serverless' | 'provisioned' = 'serverless'): Parameters {
   const values: Record<string, string> = {

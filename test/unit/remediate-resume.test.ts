@@ -3,11 +3,9 @@
  * account as an apply that stopped midway left it. Findings come from the real engine and the
  * built-in rule set, plans from the real planner.
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import type { Parameters } from '../../src/config/parameters.js'
 import { loadRuleSet } from '../../src/config/rule-set.js'
 import { evaluate } from '../../src/evaluate/engine.js'
 import type { Finding } from '../../src/evaluate/types.js'
@@ -15,28 +13,15 @@ import { planRemediation } from '../../src/remediate/plan.js'
 import { resumePlan } from '../../src/remediate/resume.js'
 import type { Plan } from '../../src/remediate/types.js'
 import type { AccountState } from '../../src/state/types.js'
-import { paramsOf } from '../support/inputs.js'
+import { exampleState, planningParams } from '../support/inputs.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RULES = loadRuleSet([], ROOT)
 const NOW = new Date('2026-11-24T08:00:00Z')
 const OTHER = 'arn:aws:iam::123456789012:role/analytics-etl'
 
-const compliant = (): AccountState =>
-  JSON.parse(readFileSync(path.join(ROOT, 'examples/serverless-compliant.state.json'), 'utf8')) as AccountState
-
-function params(): Parameters {
-  const values: Record<string, string> = {
-    'cargo-role-arn': 'arn:aws:iam::999988887777:role/cargo-workspace-acme',
-    'cargo-ips': '3.251.12.34',
-    region: 'eu-west-1',
-    'role-name': 'cargo-redshift',
-    'policy-name': 'cargo-cross-account',
-    remediate: 'all',
-    workgroup: 'cargo-wg'
-  }
-  return paramsOf(values)
-}
+const compliant = (): AccountState => exampleState()
+const params = planningParams
 
 /** No cross-account policy, no role, the namespace without it, no ingress for Cargo. */
 function bare(): AccountState {
