@@ -175,11 +175,13 @@ const readWorkgroup: ResourceReader = (r, { model, base, p, what }) => {
     namespaceName: stringVal(p('NamespaceName'), what('NamespaceName')),
     publiclyAccessible: boolVal(p('PubliclyAccessible'), what('PubliclyAccessible'), false),
     port: numberVal(p('Port'), what('Port'), 5439),
-    securityGroupIds:
-      groups === undefined
-        ? notKnown(`known after deploy: ${what('SecurityGroupIds')} is not set, so AWS attaches the VPC's default security group`)
-        : listVal(groups, what('SecurityGroupIds'))
+    securityGroupIds: securityGroupIdsOf(groups, what('SecurityGroupIds'))
   })
+}
+
+/** A workgroup's or cluster's security groups; unset, AWS attaches the VPC's default group at deploy. */
+function securityGroupIdsOf(groups: unknown, label: string): Val<string[]> {
+  return groups === undefined ? notKnown(`known after deploy: ${label} is not set, so AWS attaches the VPC's default security group`) : listVal(groups, label)
 }
 
 /** AWS::RedshiftServerless::Namespace */
@@ -202,10 +204,7 @@ const readCluster: ResourceReader = (r, { model, base, p, ref, what }) => {
     name: stringVal(ref('Ref'), what('ClusterIdentifier')),
     publiclyAccessible: boolVal(p('PubliclyAccessible'), what('PubliclyAccessible'), false),
     port: numberVal(p('Port'), what('Port'), 5439),
-    securityGroupIds:
-      groups === undefined
-        ? notKnown(`known after deploy: ${what('VpcSecurityGroupIds')} is not set, so AWS attaches the VPC's default security group`)
-        : listVal(groups, what('VpcSecurityGroupIds')),
+    securityGroupIds: securityGroupIdsOf(groups, what('VpcSecurityGroupIds')),
     iamRoles: listVal(p('IamRoles'), what('IamRoles')),
     defaultIamRoleArn: optionalStringVal(p('DefaultIamRoleArn'), what('DefaultIamRoleArn')),
     dbName: optionalStringVal(p('DBName'), what('DBName'), 'dev')
